@@ -1,0 +1,385 @@
+/* Exporter otlp: OTLP over gRPC on the gRPC C core client, for Jaeger
+ * (OTLP on 4317) and Tempo (distributor 4317, X-Scope-OrgID for tenants). */
+#include <ctype.h>
+#include <errno.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+#include "grpc_args.h"
+#include "log.h"
+
+struct otlp_tls_config {
+	bool insecure;
+	char *ca_file, *cert_file, *key_file;
+	char *server_name_override;
+};
+
+struct otlp_exporter_config {
+	struct gc_exporter_settings settings; /* first: the exporter runtime reads it */
+	char *endpoint;
+	struct otlp_tls_config tls;
+	struct gc_strmap headers;
+	char *compression;
+};
+
+struct otlp_exporter {
+	char *id;
+	const struct otlp_exporter_config *config;
+	grpc_channel *channel;
+	grpc_slice methods[GC_SIGNAL_COUNT];
+	size_t n_metadata;
+	grpc_metadata *metadata;
+};
+
+static const struct gc_option tls_options[] = {
+	{ "insecure", GC_OPT_BOOL, offsetof(struct otlp_tls_config, insecure), "false",
+	  .help = "plaintext HTTP/2 (h2c) instead of TLS" },
+	{ "ca_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, ca_file),
+	  .help = "PEM CA bundle to verify the server (default: system roots)" },
+	{ "cert_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, cert_file),
+	  .help = "PEM client certificate for mutual TLS" },
+	{ "key_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, key_file),
+	  .help = "PEM client key for mutual TLS" },
+	{ "server_name_override", GC_OPT_STRING,
+	  offsetof(struct otlp_tls_config, server_name_override),
+	  .help = "name to verify in the server certificate" },
+	{ 0 },
+};
+
+static const struct gc_option otlp_options[] = {
+	GC_EXPORTER_SETTINGS_OPTIONS("5s"),
+	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_exporter_config, endpoint),
+	  .help = "host:port of the OTLP/gRPC server (http:// means insecure, https:// TLS)" },
+	{ "tls", GC_OPT_SECTION, offsetof(struct otlp_exporter_config, tls), .sub = tls_options,
+	  .present = GC_OPT_NO_PRESENT },
+	{ "headers", GC_OPT_STRMAP, offsetof(struct otlp_exporter_config, headers),
+	  .help = "gRPC metadata sent with every call, e.g. X-Scope-OrgID" },
+	{ "compression", GC_OPT_STRING, offsetof(struct otlp_exporter_config, compression), "gzip",
+	  .choices = (const char *const[]){ "gzip", "none", "", NULL } },
+	{ 0 },
+};
+
+static const char *const method_paths[GC_SIGNAL_COUNT] = {
+	"/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+	"/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+	"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+};
+
+static int otlp_validate(const void *config, const struct gc_node *node, const char *id,
+			 char **err)
+{
+	const struct otlp_exporter_config *c = config;
+
+	if (!c->endpoint || !*c->endpoint)
+		return gc_node_error(err, node, "%s: 'endpoint' is required (host:port)", id);
+	if (!!c->tls.cert_file != !!c->tls.key_file)
+		return gc_node_error(err, gc_node_get(node, "tls") ? gc_node_get(node, "tls") : node,
+				     "%s: tls.cert_file and tls.key_file go together", id);
+	for (size_t i = 0; i < c->headers.n; i++) {
+		for (const char *p = c->headers.keys[i]; *p; p++)
+			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
+				return gc_node_error(err, gc_node_get(node, "headers"),
+						     "%s: header name '%s' has characters gRPC "
+						     "metadata does not allow", id, c->headers.keys[i]);
+	}
+	return GC_OK;
+}
+
+/* Reads a whole PEM file; NULL with *err on failure. */
+static char *read_pem(const char *path, const char *id, char **err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	if (!f) {
+		gc_set_err(err, "%s: cannot read %s: %s", id, path, strerror(errno));
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len + 1);
+	if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (!buf) {
+		gc_set_err(err, "%s: cannot read %s", id, path);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+static grpc_channel_credentials *make_credentials(const struct otlp_exporter_config *c,
+						  bool insecure, const char *id, char **err)
+{
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	grpc_ssl_pem_key_cert_pair pair;
+	grpc_channel_credentials *creds = NULL;
+
+	if (insecure)
+		return grpc_insecure_credentials_create();
+	if (c->tls.ca_file && !(ca = read_pem(c->tls.ca_file, id, err)))
+		goto out;
+	if (c->tls.cert_file) {
+		if (!(cert = read_pem(c->tls.cert_file, id, err)) ||
+		    !(key = read_pem(c->tls.key_file, id, err)))
+			goto out;
+		pair.cert_chain = cert;
+		pair.private_key = key;
+	}
+	creds = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+	if (!creds)
+		gc_set_err(err, "%s: cannot set up TLS credentials", id);
+out:
+	free(ca);
+	free(cert);
+	free(key);
+	return creds;
+}
+
+static void *otlp_create(const char *id, const void *config, char **err)
+{
+	const struct otlp_exporter_config *c = config;
+	struct otlp_exporter *e = calloc(1, sizeof(*e));
+	const char *target = c->endpoint;
+	bool insecure = c->tls.insecure;
+	grpc_channel_credentials *creds;
+	grpc_arg args[3];
+	grpc_channel_args chargs = { 0, args };
+
+	e->id = strdup(id);
+	e->config = c;
+	if (!strncmp(target, "http://", 7)) {
+		target += 7;
+		insecure = true;
+	} else if (!strncmp(target, "https://", 8)) {
+		target += 8;
+		insecure = false;
+	}
+	creds = make_credentials(c, insecure, id, err);
+	if (!creds) {
+		free(e->id);
+		free(e);
+		return NULL;
+	}
+	if (!strcmp(c->compression, "gzip"))
+		args[chargs.num_args++] = gc_grpc_int_arg(
+			GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM, GRPC_COMPRESS_GZIP);
+	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
+								  -1);
+	if (c->tls.server_name_override && !insecure)
+		args[chargs.num_args++] = gc_grpc_string_arg(
+			GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, c->tls.server_name_override);
+	e->channel = grpc_channel_create(target, creds, &chargs);
+	grpc_channel_credentials_release(creds);
+	for (int s = 0; s < GC_SIGNAL_COUNT; s++)
+		e->methods[s] = grpc_slice_from_static_string(method_paths[s]);
+	e->n_metadata = c->headers.n;
+	e->metadata = calloc(c->headers.n + 1, sizeof(*e->metadata));
+	for (size_t i = 0; i < c->headers.n; i++) {
+		/* gRPC metadata keys are lowercase on the wire. */
+		char *lower = strdup(c->headers.keys[i]);
+
+		for (char *p = lower; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		e->metadata[i].key = grpc_slice_from_copied_string(lower);
+		e->metadata[i].value = grpc_slice_from_copied_string(c->headers.values[i]);
+		free(lower);
+	}
+	gc_info(id, "exporting OTLP/gRPC to %s (%s%s)", target, insecure ? "insecure" : "TLS",
+		strcmp(c->compression, "gzip") ? "" : ", gzip");
+	return e;
+}
+
+static bool retryable(grpc_status_code st)
+{
+	switch (st) {
+	case GRPC_STATUS_UNAVAILABLE:
+	case GRPC_STATUS_RESOURCE_EXHAUSTED:
+	case GRPC_STATUS_DEADLINE_EXCEEDED:
+	case GRPC_STATUS_ABORTED:
+	case GRPC_STATUS_CANCELLED:
+	case GRPC_STATUS_OUT_OF_RANGE:
+	case GRPC_STATUS_DATA_LOSS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *status_name(grpc_status_code st)
+{
+	static const char *const names[] = {
+		"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+		"NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+		"FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+		"UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "UNKNOWN";
+}
+
+static const ProtobufCMessageDescriptor *const response_descriptors[GC_SIGNAL_COUNT] = {
+	&opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
+	&opentelemetry__proto__collector__logs__v1__export_logs_service_response__descriptor,
+	&opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__descriptor,
+};
+
+/* A field of a decoded message, found by number through its descriptor. */
+static void *field_ptr(const ProtobufCMessage *m, unsigned number)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(m->descriptor, number);
+
+	return f ? (char *)m + f->offset : NULL;
+}
+
+/* Reads partial_success from an Export*ServiceResponse. All three responses
+ * share its shape: field 1 holds {1: rejected count (int64), 2: error_message}. */
+static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
+				 struct gc_send_result *res)
+{
+	grpc_byte_buffer_reader reader;
+	grpc_slice slice;
+	ProtobufCMessage *r;
+
+	if (!bb || !grpc_byte_buffer_reader_init(&reader, bb))
+		return;
+	slice = grpc_byte_buffer_reader_readall(&reader);
+	grpc_byte_buffer_reader_destroy(&reader);
+	r = protobuf_c_message_unpack(response_descriptors[signal], NULL, GRPC_SLICE_LENGTH(slice),
+				      GRPC_SLICE_START_PTR(slice));
+	if (r) {
+		ProtobufCMessage **ps = field_ptr(r, 1);
+
+		if (ps && *ps) {
+			int64_t *rejected = field_ptr(*ps, 1);
+			char **msg = field_ptr(*ps, 2);
+
+			if (rejected && *rejected > 0)
+				res->rejected_items = (size_t)*rejected;
+			if ((rejected && *rejected) || (msg && *msg && **msg))
+				res->rejected_message = strdup(msg && *msg ? *msg : "");
+		}
+		protobuf_c_message_free_unpacked(r, NULL);
+	}
+	grpc_slice_unref(slice);
+}
+
+static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err)
+{
+	struct otlp_exporter *e = self;
+	size_t size = gc_batch_encoded_size(batch);
+	grpc_slice payload = grpc_slice_malloc(size);
+	grpc_byte_buffer *request, *response = NULL;
+	grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+	grpc_metadata_array initial_md, trailing_md;
+	grpc_status_code status = GRPC_STATUS_UNKNOWN;
+	grpc_slice details = grpc_empty_slice();
+	gpr_timespec deadline = gpr_time_add(
+		gpr_now(GPR_CLOCK_MONOTONIC),
+		gpr_time_from_nanos(e->config->settings.timeout, GPR_TIMESPAN));
+	grpc_call *call;
+	grpc_op ops[6];
+	grpc_event ev;
+	int rc;
+
+	gc_batch_encode(batch, GRPC_SLICE_START_PTR(payload));
+	request = grpc_raw_byte_buffer_create(&payload, 1);
+	grpc_slice_unref(payload);
+	grpc_metadata_array_init(&initial_md);
+	grpc_metadata_array_init(&trailing_md);
+	call = grpc_channel_create_call(e->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+					e->methods[batch->signal], NULL, deadline, NULL);
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[0].data.send_initial_metadata.count = e->n_metadata;
+	ops[0].data.send_initial_metadata.metadata = e->metadata;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = request;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	/* Without RECV_INITIAL_METADATA the status only arrives at the deadline. */
+	ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial_md;
+	ops[4].op = GRPC_OP_RECV_MESSAGE;
+	ops[4].data.recv_message.recv_message = &response;
+	ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[5].data.recv_status_on_client.trailing_metadata = &trailing_md;
+	ops[5].data.recv_status_on_client.status = &status;
+	ops[5].data.recv_status_on_client.status_details = &details;
+	if (grpc_call_start_batch(call, ops, 6, ops, NULL) != GRPC_CALL_OK) {
+		rc = gc_set_err(err, "cannot start the gRPC call");
+		goto out;
+	}
+	ev = grpc_completion_queue_pluck(cq, ops, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	if (ev.type != GRPC_OP_COMPLETE) {
+		rc = GC_RETRY;
+		gc_set_err(err, "gRPC call did not complete");
+		goto out;
+	}
+	if (status == GRPC_STATUS_OK) {
+		read_partial_success(batch->signal, response, res);
+		rc = GC_OK;
+	} else {
+		gc_set_err(err, "%s: %.*s", status_name(status), (int)GRPC_SLICE_LENGTH(details),
+			   (const char *)GRPC_SLICE_START_PTR(details));
+		rc = retryable(status) ? GC_RETRY : GC_ERROR;
+	}
+out:
+	grpc_call_unref(call);
+	grpc_completion_queue_shutdown(cq);
+	grpc_completion_queue_destroy(cq);
+	grpc_byte_buffer_destroy(request);
+	if (response)
+		grpc_byte_buffer_destroy(response);
+	grpc_slice_unref(details);
+	grpc_metadata_array_destroy(&initial_md);
+	grpc_metadata_array_destroy(&trailing_md);
+	return rc;
+}
+
+static void otlp_destroy(void *self)
+{
+	struct otlp_exporter *e = self;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_metadata; i++) {
+		grpc_slice_unref(e->metadata[i].key);
+		grpc_slice_unref(e->metadata[i].value);
+	}
+	free(e->metadata);
+	if (e->channel)
+		grpc_channel_destroy(e->channel);
+	free(e->id);
+	free(e);
+}
+
+static const struct gc_exporter_ops otlp_ops = {
+	.create = otlp_create,
+	.send = otlp_send,
+	.destroy = otlp_destroy,
+};
+
+const struct gc_component_type gc_exporter_otlp = {
+	.name = "otlp",
+	.alias = "otlp_grpc",
+	.kind = GC_KIND_EXPORTER,
+	.signals = GC_SIGNAL_BIT(GC_SIGNAL_TRACES) | GC_SIGNAL_BIT(GC_SIGNAL_LOGS) |
+		   GC_SIGNAL_BIT(GC_SIGNAL_METRICS),
+	.help = "OTLP/gRPC exporter (Jaeger, Tempo, any OTLP backend)",
+	.config_size = sizeof(struct otlp_exporter_config),
+	.options = otlp_options,
+	.validate = otlp_validate,
+	.exporter = &otlp_ops,
+};

@@ -1,0 +1,152 @@
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_ALIGN 16
+#define ARENA_DEFAULT_BLOCK (16 * 1024)
+#define ARENA_MAX_BLOCK (4 * 1024 * 1024)
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size; /* usable bytes after the header */
+	size_t used;
+	_Alignas(ARENA_ALIGN) unsigned char data[];
+};
+
+struct gc_arena {
+	struct arena_block *head; /* current block; older ones follow */
+	size_t next_size;
+	size_t used;
+	size_t reserved;
+};
+
+static struct arena_block *block_new(size_t size)
+{
+	struct arena_block *b = malloc(sizeof(*b) + size);
+
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	return b;
+}
+
+gc_arena *gc_arena_create(size_t first_block)
+{
+	gc_arena *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->next_size = first_block ? first_block : ARENA_DEFAULT_BLOCK;
+	return a;
+}
+
+void gc_arena_destroy(gc_arena *arena)
+{
+	struct arena_block *b, *next;
+
+	if (!arena)
+		return;
+	for (b = arena->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(arena);
+}
+
+/* Adds a block big enough for size. Blocks grow geometrically up to a cap so
+ * a large batch costs few mallocs; an oversized request gets a block of its own
+ * placed behind the head, so the head's free space is not wasted. */
+static void *alloc_slow(gc_arena *a, size_t size)
+{
+	size_t bsize = a->next_size;
+	struct arena_block *b;
+
+	if (size > bsize)
+		bsize = size;
+	b = block_new(bsize);
+	if (!b)
+		return NULL;
+	a->reserved += bsize;
+	if (a->head && size > a->next_size / 2 &&
+	    a->head->size - a->head->used > size / 4) {
+		b->next = a->head->next;
+		a->head->next = b;
+	} else {
+		b->next = a->head;
+		a->head = b;
+		if (a->next_size < ARENA_MAX_BLOCK)
+			a->next_size *= 2;
+	}
+	b->used = size;
+	a->used += size;
+	return b->data;
+}
+
+void *gc_arena_alloc(gc_arena *arena, size_t size)
+{
+	struct arena_block *b = arena->head;
+	size_t rounded;
+
+	if (size > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (rounded == 0)
+		rounded = ARENA_ALIGN;
+	if (b && b->size - b->used >= rounded) {
+		void *p = b->data + b->used;
+
+		b->used += rounded;
+		arena->used += rounded;
+		return p;
+	}
+	return alloc_slow(arena, rounded);
+}
+
+char *gc_arena_memdup(gc_arena *arena, const void *src, size_t len)
+{
+	char *p = gc_arena_alloc(arena, len + 1);
+
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, src, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *gc_arena_strdup(gc_arena *arena, const char *s)
+{
+	return gc_arena_memdup(arena, s, strlen(s));
+}
+
+size_t gc_arena_used(const gc_arena *arena)
+{
+	return arena->used;
+}
+
+size_t gc_arena_reserved(const gc_arena *arena)
+{
+	return arena->reserved;
+}
+
+static void *pb_alloc(void *data, size_t size)
+{
+	return gc_arena_alloc(data, size);
+}
+
+static void pb_free(void *data, void *ptr)
+{
+	(void)data;
+	(void)ptr;
+}
+
+ProtobufCAllocator gc_arena_allocator(gc_arena *arena)
+{
+	ProtobufCAllocator a = { .alloc = pb_alloc, .free = pb_free, .allocator_data = arena };
+
+	return a;
+}

@@ -1,0 +1,34 @@
+/* Bump arena: every allocation that belongs to one batch comes from here and is
+ * released in one call. Not thread-safe; a batch is built on one thread and is
+ * read-only once it is shared. */
+#ifndef GC_ARENA_H
+#define GC_ARENA_H
+
+#include <stddef.h>
+#include <protobuf-c/protobuf-c.h>
+
+typedef struct gc_arena gc_arena;
+
+/* Creates an arena whose first block holds at least first_block bytes
+ * (0 picks a default). Returns NULL when out of memory. */
+gc_arena *gc_arena_create(size_t first_block);
+
+/* Frees every block. Accepts NULL. */
+void gc_arena_destroy(gc_arena *arena);
+
+/* Returns size bytes aligned for any type, or NULL when out of memory.
+ * The memory lives until gc_arena_destroy. */
+void *gc_arena_alloc(gc_arena *arena, size_t size);
+
+/* Copies len bytes into the arena; the copy is NUL-terminated. */
+char *gc_arena_memdup(gc_arena *arena, const void *src, size_t len);
+char *gc_arena_strdup(gc_arena *arena, const char *s);
+
+/* Bytes handed out, and bytes reserved from the system. */
+size_t gc_arena_used(const gc_arena *arena);
+size_t gc_arena_reserved(const gc_arena *arena);
+
+/* A protobuf-c allocator over the arena: free is a no-op. */
+ProtobufCAllocator gc_arena_allocator(gc_arena *arena);
+
+#endif

@@ -1,0 +1,70 @@
+/* A batch: one decoded OTLP export request and the arena that owns every byte of
+ * it. Shared between exporters by reference count; read-only once shared; freed
+ * in one call when the last reference goes. A batch made from other batches
+ * (merged by the batch processor, or split) points into their arenas and holds
+ * a reference to each of them. */
+#ifndef GC_BATCH_H
+#define GC_BATCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "common.h"
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest gc_traces_req;
+typedef Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest gc_logs_req;
+typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest gc_metrics_req;
+
+struct gc_batch {
+	atomic_int refs;
+	enum gc_signal signal;
+	gc_arena *arena;
+	union {
+		gc_traces_req *traces;
+		gc_logs_req *logs;
+		gc_metrics_req *metrics;
+		ProtobufCMessage *msg;
+	};
+	size_t items;		  /* spans, log records or metric data points */
+	struct gc_batch **parts;  /* batches this one points into (referenced) */
+	size_t nparts;
+};
+
+/* Decodes an OTLP export request of the given signal from wire bytes into a new
+ * batch with one reference. The bytes are not kept. NULL with *err on bad input. */
+struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size_t len,
+				 char **err);
+
+/* An empty batch (request with no resource entries) with one reference. */
+struct gc_batch *gc_batch_new(enum gc_signal signal);
+
+/* Adds a reference. Returns batch. */
+struct gc_batch *gc_batch_ref(struct gc_batch *batch);
+
+/* Drops a reference; the last one frees the arena and releases the parts.
+ * Accepts NULL. */
+void gc_batch_unref(struct gc_batch *batch);
+
+/* Makes a batch whose request lists every resource entry of the inputs, in
+ * order. Takes over the callers' references to inputs[0..n). */
+struct gc_batch *gc_batch_merge(struct gc_batch **inputs, size_t n);
+
+/* Splits batch into pieces of at most max_items items (spans, log records or
+ * data points; resource and scope entries are repeated as needed). Takes over
+ * the caller's reference. Returns the number of pieces written to *out (a heap
+ * array the caller frees), or 0 when out of memory. */
+size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch ***out);
+
+/* Counts spans / log records / data points in the request. */
+size_t gc_batch_count(const struct gc_batch *batch);
+
+/* Encoded size and encoding of the request. */
+size_t gc_batch_encoded_size(const struct gc_batch *batch);
+size_t gc_batch_encode(const struct gc_batch *batch, uint8_t *out);
+
+#endif

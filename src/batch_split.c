@@ -1,0 +1,192 @@
+/* Splitting a batch into pieces of at most N items. All three OTLP requests
+ * have one shape: request.1 = repeated Resource*; Resource*.2 = repeated Scope*;
+ * Scope*.2 = repeated items (spans, log records, metrics). The code walks that
+ * shape through protobuf-c descriptors, so one function serves every signal.
+ * Pieces copy only the resource and scope wrappers; items are shared by
+ * pointer with the original, which each piece keeps referenced. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+
+struct repeated {
+	size_t *n;
+	void ***items;
+};
+
+/* The repeated message field `number` of message m. */
+static struct repeated repeated_field(void *m, unsigned number)
+{
+	const ProtobufCMessageDescriptor *d = ((ProtobufCMessage *)m)->descriptor;
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(d, number);
+	struct repeated r = { (size_t *)((char *)m + f->quantifier_offset),
+			      (void ***)((char *)m + f->offset) };
+
+	return r;
+}
+
+static size_t item_weight(enum gc_signal signal, void *item)
+{
+	struct gc_batch tmp;
+	Opentelemetry__Proto__Metrics__V1__ScopeMetrics scope;
+	Opentelemetry__Proto__Metrics__V1__ResourceMetrics res;
+	Opentelemetry__Proto__Metrics__V1__ScopeMetrics *scopes[1] = { &scope };
+	Opentelemetry__Proto__Metrics__V1__ResourceMetrics *all[1] = { &res };
+	gc_metrics_req req;
+
+	if (signal != GC_SIGNAL_METRICS)
+		return 1;
+	/* Count one metric's points with the common counter. */
+	scope.n_metrics = 1;
+	scope.metrics = (Opentelemetry__Proto__Metrics__V1__Metric **)&item;
+	res.n_scope_metrics = 1;
+	res.scope_metrics = scopes;
+	req.n_resource_metrics = 1;
+	req.resource_metrics = all;
+	tmp.signal = GC_SIGNAL_METRICS;
+	tmp.metrics = &req;
+	return gc_batch_count(&tmp);
+}
+
+/* Copies a wrapper message (resource or scope entry) into arena, with its
+ * repeated field `number` emptied and room for cap entries. */
+static void *clone_wrapper(gc_arena *arena, void *src, unsigned number, size_t cap)
+{
+	size_t size = ((ProtobufCMessage *)src)->descriptor->sizeof_message;
+	void *dst = gc_arena_alloc(arena, size);
+	struct repeated r;
+
+	memcpy(dst, src, size);
+	r = repeated_field(dst, number);
+	*r.n = 0;
+	*r.items = gc_arena_alloc(arena, (cap ? cap : 1) * sizeof(void *));
+	return dst;
+}
+
+struct splitter {
+	struct gc_batch *source;
+	struct gc_batch **pieces;
+	size_t n_pieces;
+	struct gc_batch *cur;
+	size_t cur_items;
+	void *cur_resource_src, *cur_resource; /* last resource entry added to cur */
+};
+
+static int open_piece(struct splitter *sp)
+{
+	struct gc_batch *p = gc_batch_new(sp->source->signal);
+	size_t n_top = *repeated_field(sp->source->msg, 1).n;
+
+	if (!p || !(p->parts = malloc(sizeof(*p->parts)))) {
+		gc_batch_unref(p);
+		return -1;
+	}
+	p->parts[p->nparts++] = gc_batch_ref(sp->source);
+	*repeated_field(p->msg, 1).items = gc_arena_alloc(p->arena, n_top * sizeof(void *));
+	sp->cur = p;
+	sp->cur_items = 0;
+	sp->cur_resource_src = sp->cur_resource = NULL;
+	return 0;
+}
+
+static void close_piece(struct splitter *sp)
+{
+	if (!sp->cur)
+		return;
+	sp->cur->items = sp->cur_items;
+	sp->pieces[sp->n_pieces++] = sp->cur;
+	sp->cur = NULL;
+}
+
+/* Adds items[0..n) of scope (inside resource) to the open piece. */
+static void add_slice(struct splitter *sp, void *resource, void *scope, void **items, size_t n)
+{
+	gc_arena *a = sp->cur->arena;
+	struct repeated top = repeated_field(sp->cur->msg, 1), scopes, slice;
+	void *sc;
+
+	if (sp->cur_resource_src != resource) {
+		size_t n_scopes = *repeated_field(resource, 2).n;
+
+		sp->cur_resource = clone_wrapper(a, resource, 2, n_scopes);
+		sp->cur_resource_src = resource;
+		(*top.items)[(*top.n)++] = sp->cur_resource;
+	}
+	scopes = repeated_field(sp->cur_resource, 2);
+	sc = gc_arena_alloc(a, ((ProtobufCMessage *)scope)->descriptor->sizeof_message);
+	memcpy(sc, scope, ((ProtobufCMessage *)scope)->descriptor->sizeof_message);
+	slice = repeated_field(sc, 2);
+	*slice.n = n;
+	*slice.items = items; /* shared with the source batch */
+	(*scopes.items)[(*scopes.n)++] = sc;
+}
+
+size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch ***out)
+{
+	struct splitter sp = { .source = batch };
+	struct repeated top = repeated_field(batch->msg, 1);
+	size_t cap = 2 * (batch->items / (max_items ? max_items : 1)) + 2;
+
+	*out = NULL;
+	if (!max_items || batch->items <= max_items) {
+		*out = malloc(sizeof(**out));
+		if (!*out) {
+			gc_batch_unref(batch);
+			return 0;
+		}
+		(*out)[0] = batch;
+		return 1;
+	}
+	/* Every scope entry can start a piece, on top of the size-driven ones. */
+	for (size_t r = 0; r < *top.n; r++)
+		cap += *repeated_field((*top.items)[r], 2).n;
+	sp.pieces = malloc(cap * sizeof(*sp.pieces));
+	if (!sp.pieces)
+		goto fail;
+	for (size_t r = 0; r < *top.n; r++) {
+		void *res = (*top.items)[r];
+		struct repeated scopes = repeated_field(res, 2);
+
+		for (size_t s = 0; s < *scopes.n; s++) {
+			void *scope = (*scopes.items)[s];
+			struct repeated items = repeated_field(scope, 2);
+			size_t i = 0;
+
+			while (i < *items.n) {
+				size_t take = 0, weight = 0;
+
+				if (!sp.cur && open_piece(&sp))
+					goto fail;
+				while (i + take < *items.n) {
+					size_t w = item_weight(batch->signal, (*items.items)[i + take]);
+
+					if (sp.cur_items + weight + w > max_items &&
+					    (sp.cur_items + weight > 0))
+						break;
+					weight += w;
+					take++;
+				}
+				if (!take) {
+					close_piece(&sp);
+					continue;
+				}
+				add_slice(&sp, res, scope, *items.items + i, take);
+				i += take;
+				sp.cur_items += weight;
+				if (sp.cur_items >= max_items)
+					close_piece(&sp);
+			}
+		}
+	}
+	close_piece(&sp);
+	gc_batch_unref(batch);
+	*out = sp.pieces;
+	return sp.n_pieces;
+fail:
+	gc_batch_unref(sp.cur);
+	for (size_t i = 0; i < sp.n_pieces; i++)
+		gc_batch_unref(sp.pieces[i]);
+	free(sp.pieces);
+	gc_batch_unref(batch);
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* Component types. A type is one struct: its name, its options as data, and the
+ * callbacks of its kind. All types sit in one static table (components.c); the
+ * core knows a component only through that table. */
+#ifndef GC_COMPONENT_H
+#define GC_COMPONENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "batch.h"
+#include "options.h"
+#include "yaml_tree.h"
+
+enum gc_kind { GC_KIND_RECEIVER, GC_KIND_PROCESSOR, GC_KIND_EXPORTER, GC_KIND_EXTENSION };
+#define GC_KIND_COUNT 4
+
+/* Where a stage hands a batch on. consume always takes over the caller's
+ * reference, whatever it returns: GC_OK (accepted), GC_FULL (a queue was full;
+ * nothing was kept), GC_ERROR (permanently refused). */
+struct gc_consumer {
+	int (*consume)(struct gc_consumer *self, struct gc_batch *batch, char **err);
+};
+
+static inline int gc_consume(struct gc_consumer *c, struct gc_batch *batch, char **err)
+{
+	return c->consume(c, batch, err);
+}
+
+/* What a receiver feeds: every pipeline that lists it, per signal. */
+struct gc_receiver_sink;
+
+/* True when some pipeline takes this signal from the receiver. */
+bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal);
+
+/* Decodes wire bytes (an OTLP export request) and hands the batch to every
+ * pipeline of the signal, decoding once per pipeline so pipelines never share a
+ * mutable batch. Returns GC_OK once every pipeline accepted it, GC_ERROR when
+ * the payload does not decode (INVALID_ARGUMENT / 400), GC_FULL when some queue
+ * was full (UNAVAILABLE / 503). *items gets the number of items decoded. */
+int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal, const uint8_t *buf,
+		    size_t len, size_t *items, char **err);
+
+struct gc_receiver_ops {
+	/* Binds nothing yet. config is the loaded option struct (owned by the
+	 * config, alive while the receiver lives). */
+	void *(*create)(const char *id, const void *config, struct gc_receiver_sink *sink,
+			char **err);
+	int (*start)(void *self, char **err);	/* bind and serve */
+	void (*stop)(void *self);		/* stop accepting, finish calls */
+	void (*destroy)(void *self);
+};
+
+struct gc_processor_ops {
+	/* One instance per pipeline that lists the processor. */
+	void *(*create)(const char *id, const void *config, enum gc_signal signal,
+			struct gc_consumer *next, char **err);
+	/* The processor's entry point for the pipeline (takes references). */
+	struct gc_consumer *(*consumer)(void *self);
+	void (*shutdown)(void *self); /* emit what it holds; stop its timers */
+	void (*destroy)(void *self);
+};
+
+/* What a send attempt learned. */
+struct gc_send_result {
+	int64_t retry_after_ns;	  /* the server asked for this delay (0: none) */
+	size_t rejected_items;	  /* partial success: items the backend refused */
+	char *rejected_message;	  /* partial success message, heap, may be NULL */
+};
+
+struct gc_exporter_ops {
+	/* config begins with struct gc_exporter_settings (exporter.h). */
+	void *(*create)(const char *id, const void *config, char **err);
+	/* Sends one batch. GC_OK, GC_RETRY (transient) or GC_ERROR (permanent).
+	 * Called from the queue's consumer threads, concurrently when
+	 * num_consumers > 1; never takes the batch's reference. */
+	int (*send)(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err);
+	void (*destroy)(void *self);
+};
+
+struct gc_extension_ops {
+	void *(*create)(const char *id, const void *config, char **err);
+	int (*start)(void *self, char **err);
+	void (*destroy)(void *self);
+};
+
+struct gc_component_type {
+	const char *name;
+	const char *alias;	/* otelcol's other name, or NULL */
+	enum gc_kind kind;
+	unsigned signals;	/* GC_SIGNAL_BIT mask of supported signals */
+	const char *help;
+	size_t config_size;
+	const struct gc_option *options;
+	/* Cross-option checks once options are loaded; node is the component's
+	 * config node (may be NULL) for error positions. Optional. */
+	int (*validate)(const void *config, const struct gc_node *node, const char *id,
+			char **err);
+	const struct gc_receiver_ops *receiver;
+	const struct gc_processor_ops *processor;
+	const struct gc_exporter_ops *exporter;
+	const struct gc_extension_ops *extension;
+};
+
+/* The table, NULL-terminated. */
+extern const struct gc_component_type *const gc_component_types[];
+
+/* Finds a type of that kind by name or alias. */
+const struct gc_component_type *gc_component_find(enum gc_kind kind, const char *name);
+
+const char *gc_kind_name(enum gc_kind kind); /* "receiver", ... */
+const char *gc_kind_section(enum gc_kind kind); /* "receivers", ... */
+
+#endif

@@ -1,0 +1,133 @@
+/* Receiver otlp: OTLP over gRPC (and, with protocols.http, over HTTP). */
+#include "otlp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct otlp_receiver {
+	char *id;
+	const struct otlp_receiver_config *config;
+	struct gc_receiver_sink *sink;
+	struct otlp_grpc_server *grpc;
+};
+
+static const struct gc_option grpc_options[] = {
+	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_grpc_config, endpoint), "0.0.0.0:4317",
+	  .help = "host:port to listen on (port 0 picks a free port)" },
+	{ "max_recv_msg_size_mib", GC_OPT_INT,
+	  offsetof(struct otlp_grpc_config, max_recv_msg_size_mib), "16", 1, 2048,
+	  "larger requests get RESOURCE_EXHAUSTED" },
+	{ "max_concurrent_streams", GC_OPT_INT,
+	  offsetof(struct otlp_grpc_config, max_concurrent_streams), "0", 0, 1000000,
+	  "HTTP/2 streams per connection; 0 leaves gRPC's default" },
+	{ "num_threads", GC_OPT_INT, offsetof(struct otlp_grpc_config, num_threads), "0", 0, 256,
+	  "completion-queue threads; 0 means one per core" },
+	{ 0 },
+};
+
+static const struct gc_option http_options[] = {
+	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_http_config, endpoint), "0.0.0.0:4318",
+	  .help = "host:port to listen on" },
+	{ 0 },
+};
+
+static const struct gc_option protocols_options[] = {
+	{ "grpc", GC_OPT_SECTION, offsetof(struct otlp_receiver_config, protocols.grpc) -
+				  offsetof(struct otlp_receiver_config, protocols),
+	  .sub = grpc_options,
+	  .present = offsetof(struct otlp_receiver_config, protocols.grpc_present) -
+		     offsetof(struct otlp_receiver_config, protocols),
+	  .help = "OTLP/gRPC server (TraceService, LogsService, MetricsService)" },
+	{ "http", GC_OPT_SECTION, offsetof(struct otlp_receiver_config, protocols.http) -
+				  offsetof(struct otlp_receiver_config, protocols),
+	  .sub = http_options,
+	  .present = offsetof(struct otlp_receiver_config, protocols.http_present) -
+		     offsetof(struct otlp_receiver_config, protocols),
+	  .help = "OTLP/HTTP server (not available in this version)" },
+	{ 0 },
+};
+
+static const struct gc_option otlp_options[] = {
+	{ "protocols", GC_OPT_SECTION, offsetof(struct otlp_receiver_config, protocols),
+	  .sub = protocols_options, .present = GC_OPT_NO_PRESENT,
+	  .help = "which protocols to serve; list at least one" },
+	{ 0 },
+};
+
+static int otlp_validate(const void *config, const struct gc_node *node, const char *id,
+			 char **err)
+{
+	const struct otlp_receiver_config *c = config;
+	const struct gc_node *protocols = gc_node_get(node, "protocols");
+
+	if (!c->protocols.grpc_present && !c->protocols.http_present)
+		return gc_node_error(err, protocols ? protocols : node,
+				     "%s: enable at least one protocol under 'protocols' "
+				     "(grpc or http)", id);
+	if (c->protocols.http_present)
+		return gc_node_error(err, gc_node_get(protocols, "http"),
+				     "%s: protocols.http (OTLP/HTTP) is not available in this "
+				     "version; use protocols.grpc", id);
+	return GC_OK;
+}
+
+static void *otlp_create(const char *id, const void *config, struct gc_receiver_sink *sink,
+			 char **err)
+{
+	struct otlp_receiver *r = calloc(1, sizeof(*r));
+
+	r->id = strdup(id);
+	r->config = config;
+	r->sink = sink;
+	return r;
+}
+
+static int otlp_start(void *self, char **err)
+{
+	struct otlp_receiver *r = self;
+
+	if (r->config->protocols.grpc_present) {
+		r->grpc = otlp_grpc_start(r->id, &r->config->protocols.grpc, r->sink, err);
+		if (!r->grpc)
+			return GC_ERROR;
+	}
+	return GC_OK;
+}
+
+static void otlp_stop(void *self)
+{
+	struct otlp_receiver *r = self;
+
+	otlp_grpc_stop(r->grpc);
+	r->grpc = NULL;
+}
+
+static void otlp_destroy(void *self)
+{
+	struct otlp_receiver *r = self;
+
+	otlp_grpc_stop(r->grpc);
+	free(r->id);
+	free(r);
+}
+
+static const struct gc_receiver_ops otlp_ops = {
+	.create = otlp_create,
+	.start = otlp_start,
+	.stop = otlp_stop,
+	.destroy = otlp_destroy,
+};
+
+const struct gc_component_type gc_receiver_otlp = {
+	.name = "otlp",
+	.kind = GC_KIND_RECEIVER,
+	.signals = GC_SIGNAL_BIT(GC_SIGNAL_TRACES) | GC_SIGNAL_BIT(GC_SIGNAL_LOGS) |
+		   GC_SIGNAL_BIT(GC_SIGNAL_METRICS),
+	.help = "OpenTelemetry Protocol receiver",
+	.config_size = sizeof(struct otlp_receiver_config),
+	.options = otlp_options,
+	.validate = otlp_validate,
+	.receiver = &otlp_ops,
+};

@@ -1,0 +1,37 @@
+/* Receiver otlp: its options and the protocol servers it runs. */
+#ifndef GC_RECEIVER_OTLP_H
+#define GC_RECEIVER_OTLP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "component.h"
+
+struct otlp_grpc_config {
+	char *endpoint;
+	int64_t max_recv_msg_size_mib;
+	int64_t max_concurrent_streams;
+	int64_t num_threads; /* completion-queue threads; 0: one per core */
+};
+
+struct otlp_http_config {
+	char *endpoint;
+};
+
+struct otlp_receiver_config {
+	struct {
+		bool grpc_present, http_present;
+		struct otlp_grpc_config grpc;
+		struct otlp_http_config http;
+	} protocols;
+};
+
+struct otlp_grpc_server;
+
+/* Binds and serves OTLP/gRPC; logs "<id>: grpc listening on host:port". */
+struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_config *config,
+					 struct gc_receiver_sink *sink, char **err);
+/* Stops accepting, lets running calls finish (bounded), joins, frees. */
+void otlp_grpc_stop(struct otlp_grpc_server *server);
+
+#endif

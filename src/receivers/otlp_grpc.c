@@ -1,0 +1,426 @@
+/* OTLP/gRPC server on the gRPC C core. One completion queue per thread, each
+ * drained by exactly that thread. Every thread keeps requests posted for the
+ * three Export methods and one generic request that answers UNIMPLEMENTED for
+ * any other method. A call is answered OK only once its batch is in every
+ * exporter's queue. */
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exporter.h"
+#include "grpc_args.h"
+#include "log.h"
+#include "otlp.h"
+#include "telemetry.h"
+
+/* Requests kept posted per method per thread, so a burst of calls does not wait
+ * for a re-post. */
+#define POSTED_PER_METHOD 4
+#define STOP_GRACE_NS GC_SEC(5)
+
+static const char *const method_paths[GC_SIGNAL_COUNT] = {
+	"/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+	"/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+	"/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+};
+
+enum call_kind { CALL_EXPORT, CALL_GENERIC };
+enum call_state { CALL_REQUESTED, CALL_FINISHING };
+
+struct worker;
+
+struct call {
+	enum call_kind kind;
+	enum call_state state;
+	enum gc_signal signal; /* CALL_EXPORT */
+	struct worker *worker;
+	grpc_call *call;
+	gpr_timespec deadline;
+	grpc_metadata_array request_md;
+	grpc_call_details details; /* CALL_GENERIC */
+	grpc_byte_buffer *payload; /* CALL_EXPORT */
+	grpc_byte_buffer *response;
+	grpc_slice status_details;
+	int cancelled;
+};
+
+struct worker {
+	struct otlp_grpc_server *server;
+	grpc_completion_queue *cq;
+	pthread_t thread;
+	bool running;
+};
+
+struct signal_counters {
+	gc_counter *accepted, *refused_full;
+};
+
+struct otlp_grpc_server {
+	char *id;
+	const struct otlp_grpc_config *config;
+	struct gc_receiver_sink *sink;
+	grpc_server *server;
+	void *methods[GC_SIGNAL_COUNT];
+	size_t n_workers;
+	struct worker *workers;
+	_Atomic bool shutting_down;
+
+	int shutdown_tag; /* its address tags the shutdown notification */
+	pthread_mutex_t lock;
+	pthread_cond_t shutdown_cond;
+	bool shutdown_done;
+
+	struct signal_counters counters[GC_SIGNAL_COUNT];
+	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_unimplemented;
+};
+
+static void post_request(struct worker *w, enum call_kind kind, enum gc_signal signal)
+{
+	struct otlp_grpc_server *s = w->server;
+	struct call *c = calloc(1, sizeof(*c));
+	grpc_call_error rc;
+
+	if (!c)
+		return;
+	c->kind = kind;
+	c->signal = signal;
+	c->worker = w;
+	grpc_metadata_array_init(&c->request_md);
+	if (kind == CALL_EXPORT) {
+		rc = grpc_server_request_registered_call(s->server, s->methods[signal], &c->call,
+							 &c->deadline, &c->request_md,
+							 &c->payload, w->cq, w->cq, c);
+	} else {
+		grpc_call_details_init(&c->details);
+		rc = grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md,
+					      w->cq, w->cq, c);
+	}
+	if (rc != GRPC_CALL_OK) {
+		gc_error(s->id, "cannot post a gRPC request: error %d", (int)rc);
+		grpc_metadata_array_destroy(&c->request_md);
+		if (kind == CALL_GENERIC)
+			grpc_call_details_destroy(&c->details);
+		free(c);
+	}
+}
+
+static void free_call(struct call *c)
+{
+	if (c->call)
+		grpc_call_unref(c->call);
+	grpc_metadata_array_destroy(&c->request_md);
+	if (c->kind == CALL_GENERIC)
+		grpc_call_details_destroy(&c->details);
+	if (c->payload)
+		grpc_byte_buffer_destroy(c->payload);
+	if (c->response)
+		grpc_byte_buffer_destroy(c->response);
+	if (c->state == CALL_FINISHING)
+		grpc_slice_unref(c->status_details);
+	free(c);
+}
+
+/* Sends the status (and, for OK, an empty Export*ServiceResponse: no
+ * partial_success means everything was accepted). */
+static void finish(struct call *c, grpc_status_code status, const char *details)
+{
+	grpc_op ops[4];
+	grpc_op *op = ops;
+	grpc_call_error rc;
+
+	memset(ops, 0, sizeof(ops));
+	c->state = CALL_FINISHING;
+	c->status_details = grpc_slice_from_copied_string(details ? details : "");
+	op->op = GRPC_OP_SEND_INITIAL_METADATA;
+	op++;
+	if (status == GRPC_STATUS_OK) {
+		c->response = grpc_raw_byte_buffer_create(NULL, 0);
+		op->op = GRPC_OP_SEND_MESSAGE;
+		op->data.send_message.send_message = c->response;
+		op++;
+	}
+	op->op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+	op->data.send_status_from_server.status = status;
+	op->data.send_status_from_server.status_details = &c->status_details;
+	op++;
+	op->op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+	op->data.recv_close_on_server.cancelled = &c->cancelled;
+	op++;
+	rc = grpc_call_start_batch(c->call, ops, (size_t)(op - ops), c, NULL);
+	if (rc != GRPC_CALL_OK) {
+		gc_warn(c->worker->server->id, "cannot answer a call: error %d", (int)rc);
+		free_call(c);
+	}
+}
+
+static void handle_export(struct call *c)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	grpc_byte_buffer_reader reader;
+	grpc_slice slice;
+	size_t items = 0;
+	char *err = NULL;
+	int rc;
+
+	if (!gc_sink_accepts(s->sink, c->signal)) {
+		char msg[160];
+
+		gc_counter_add(s->rejected_unimplemented, 1);
+		snprintf(msg, sizeof(msg), "no %s pipeline takes data from receiver %s",
+			 gc_signal_name(c->signal), s->id);
+		finish(c, GRPC_STATUS_UNIMPLEMENTED, msg);
+		return;
+	}
+	if (!c->payload) {
+		gc_counter_add(s->rejected_invalid, 1);
+		finish(c, GRPC_STATUS_INVALID_ARGUMENT, "the call carried no request message");
+		return;
+	}
+	if (!grpc_byte_buffer_reader_init(&reader, c->payload)) {
+		gc_counter_add(s->rejected_invalid, 1);
+		finish(c, GRPC_STATUS_INVALID_ARGUMENT, "cannot decompress the request message");
+		return;
+	}
+	slice = grpc_byte_buffer_reader_readall(&reader);
+	grpc_byte_buffer_reader_destroy(&reader);
+	rc = gc_sink_consume(s->sink, c->signal, GRPC_SLICE_START_PTR(slice),
+			     GRPC_SLICE_LENGTH(slice), &items, &err);
+	grpc_slice_unref(slice);
+	switch (rc) {
+	case GC_OK:
+		gc_counter_add(s->counters[c->signal].accepted, items);
+		finish(c, GRPC_STATUS_OK, NULL);
+		break;
+	case GC_FULL:
+		gc_counter_add(s->counters[c->signal].refused_full, items);
+		gc_counter_add(s->rejected_unavailable, 1);
+		finish(c, GRPC_STATUS_UNAVAILABLE, err ? err : "queue full; retry later");
+		break;
+	default:
+		gc_counter_add(s->rejected_invalid, 1);
+		gc_debug(s->id, "refused a %s request: %s", gc_signal_name(c->signal),
+			 err ? err : "?");
+		finish(c, GRPC_STATUS_INVALID_ARGUMENT, err ? err : "invalid request");
+		break;
+	}
+	free(err);
+}
+
+static void handle_event(struct worker *w, struct call *c, bool ok)
+{
+	struct otlp_grpc_server *s = w->server;
+
+	if (c->state == CALL_FINISHING) {
+		free_call(c);
+		return;
+	}
+	if (!ok) { /* the server is shutting down: the request will not match */
+		free_call(c);
+		return;
+	}
+	/* Re-post first, so the method is never without a waiting request. */
+	if (!atomic_load(&s->shutting_down))
+		post_request(w, c->kind, c->signal);
+	if (c->kind == CALL_EXPORT) {
+		handle_export(c);
+	} else {
+		char msg[256];
+
+		gc_counter_add(s->rejected_unimplemented, 1);
+		/* The method slice is not NUL-terminated: bound it by its length. */
+		snprintf(msg, sizeof(msg), "unknown method %.*s",
+			 (int)GRPC_SLICE_LENGTH(c->details.method),
+			 (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		finish(c, GRPC_STATUS_UNIMPLEMENTED, msg);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct otlp_grpc_server *s = w->server;
+
+	for (;;) {
+		grpc_event ev = grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+							   NULL);
+
+		if (ev.type == GRPC_QUEUE_SHUTDOWN)
+			break;
+		if (ev.type != GRPC_OP_COMPLETE)
+			continue;
+		if (ev.tag == &s->shutdown_tag) {
+			pthread_mutex_lock(&s->lock);
+			s->shutdown_done = true;
+			pthread_cond_broadcast(&s->shutdown_cond);
+			pthread_mutex_unlock(&s->lock);
+			continue;
+		}
+		handle_event(w, ev.tag, ev.success != 0);
+	}
+	return NULL;
+}
+
+static void register_metrics(struct otlp_grpc_server *s)
+{
+	char labels[256], name[128], rl[320];
+
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"grpc\"", s->id);
+	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++) {
+		snprintf(name, sizeof(name), "otelcol_receiver_accepted_%s", gc_signal_items(sig));
+		s->counters[sig].accepted = gc_metrics_counter(
+			name, "Items accepted and queued for every exporter of the pipeline.",
+			labels);
+		snprintf(name, sizeof(name), "otelcol_receiver_refused_%s", gc_signal_items(sig));
+		snprintf(rl, sizeof(rl), "%s,reason=\"queue_full\"", labels);
+		s->counters[sig].refused_full = gc_metrics_counter(
+			name, "Items refused (the client was told to retry).", rl);
+	}
+#define REJECTED(field, reason)                                                               \
+	snprintf(rl, sizeof(rl), "%s,reason=\"" reason "\"", labels);                          \
+	s->field = gc_metrics_counter("genai_collector_receiver_rejected_requests_total",      \
+				      "Requests answered with an error status, by reason.", rl)
+	REJECTED(rejected_invalid, "invalid_argument");
+	REJECTED(rejected_unavailable, "unavailable");
+	REJECTED(rejected_unimplemented, "unimplemented");
+#undef REJECTED
+}
+
+static void log_listening(const char *id, const char *endpoint, int port)
+{
+	const char *colon = strrchr(endpoint, ':');
+	int hl = colon ? (int)(colon - endpoint) : 0;
+
+	if (hl)
+		gc_info(id, "grpc listening on %.*s:%d", hl, endpoint, port);
+	else
+		gc_info(id, "grpc listening on 0.0.0.0:%d", port);
+}
+
+struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_config *config,
+					 struct gc_receiver_sink *sink, char **err)
+{
+	struct otlp_grpc_server *s = calloc(1, sizeof(*s));
+	grpc_arg args[3];
+	grpc_channel_args chargs = { 0, args };
+	grpc_server_credentials *creds;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int port;
+
+	s->id = strdup(id);
+	s->config = config;
+	s->sink = sink;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->shutdown_cond, NULL);
+	register_metrics(s);
+
+	args[chargs.num_args++] = gc_grpc_int_arg(
+		GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)(config->max_recv_msg_size_mib * 1048576));
+	/* Without this a second collector could silently share the port. */
+	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_ALLOW_REUSEPORT, 0);
+	if (config->max_concurrent_streams > 0)
+		args[chargs.num_args++] = gc_grpc_int_arg(
+			GRPC_ARG_MAX_CONCURRENT_STREAMS, (int)config->max_concurrent_streams);
+	s->server = grpc_server_create(&chargs, NULL);
+	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
+		s->methods[sig] = grpc_server_register_method(
+			s->server, method_paths[sig], NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+			0);
+
+	s->n_workers = config->num_threads > 0 ? (size_t)config->num_threads
+					       : (size_t)(cores > 0 ? cores : 1);
+	s->workers = calloc(s->n_workers, sizeof(*s->workers));
+	for (size_t i = 0; i < s->n_workers; i++) {
+		s->workers[i].server = s;
+		s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
+		grpc_server_register_completion_queue(s->server, s->workers[i].cq, NULL);
+	}
+	creds = grpc_insecure_server_credentials_create();
+	port = grpc_server_add_http2_port(s->server, config->endpoint, creds);
+	grpc_server_credentials_release(creds);
+	if (port <= 0) {
+		gc_set_err(err, "%s: cannot listen on %s for OTLP/gRPC (address in use or invalid)",
+			   id, config->endpoint);
+		goto fail;
+	}
+	grpc_server_start(s->server);
+	for (size_t i = 0; i < s->n_workers; i++) {
+		struct worker *w = &s->workers[i];
+
+		for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
+			for (int k = 0; k < POSTED_PER_METHOD; k++)
+				post_request(w, CALL_EXPORT, (enum gc_signal)sig);
+		post_request(w, CALL_GENERIC, GC_SIGNAL_TRACES);
+		if (pthread_create(&w->thread, NULL, worker_main, w)) {
+			gc_set_err(err, "%s: cannot start gRPC threads", id);
+			goto fail;
+		}
+		w->running = true;
+	}
+	log_listening(id, config->endpoint, port);
+	return s;
+fail:
+	otlp_grpc_stop(s);
+	return NULL;
+}
+
+void otlp_grpc_stop(struct otlp_grpc_server *s)
+{
+	struct timespec ts;
+
+	if (!s)
+		return;
+	atomic_store(&s->shutting_down, true);
+	grpc_server_shutdown_and_notify(s->server, s->workers[0].cq, &s->shutdown_tag);
+	if (!s->workers[0].running) {
+		/* Never served: drain the notification ourselves. */
+		grpc_server_cancel_all_calls(s->server);
+		for (;;) {
+			grpc_event ev = grpc_completion_queue_next(
+				s->workers[0].cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+
+			if (ev.type != GRPC_OP_COMPLETE || ev.tag == &s->shutdown_tag)
+				break;
+			free_call(ev.tag);
+		}
+		s->shutdown_done = true;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += STOP_GRACE_NS / 1000000000LL;
+	pthread_mutex_lock(&s->lock);
+	while (!s->shutdown_done)
+		if (pthread_cond_timedwait(&s->shutdown_cond, &s->lock, &ts)) {
+			/* Grace period over: fail what is still running. */
+			grpc_server_cancel_all_calls(s->server);
+			while (!s->shutdown_done)
+				pthread_cond_wait(&s->shutdown_cond, &s->lock);
+		}
+	pthread_mutex_unlock(&s->lock);
+	grpc_server_destroy(s->server);
+	for (size_t i = 0; i < s->n_workers; i++) {
+		grpc_completion_queue_shutdown(s->workers[i].cq);
+		if (s->workers[i].running)
+			pthread_join(s->workers[i].thread, NULL);
+		else
+			for (;;) {
+				grpc_event ev = grpc_completion_queue_next(
+					s->workers[i].cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+
+				if (ev.type == GRPC_QUEUE_SHUTDOWN)
+					break;
+				if (ev.type == GRPC_OP_COMPLETE && ev.tag != &s->shutdown_tag)
+					free_call(ev.tag);
+			}
+		grpc_completion_queue_destroy(s->workers[i].cq);
+	}
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->shutdown_cond);
+	free(s->workers);
+	free(s->id);
+	free(s);
+}

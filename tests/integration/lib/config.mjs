@@ -1,0 +1,57 @@
+// Renders collector configs of the shape an otelcol operator writes: one OTLP gRPC receiver, an
+// optional batch processor, OTLP exporters to recording peers, health_check and self-metrics,
+// everything on loopback. Ports default to 0 (the daemon announces what it bound).
+
+// Options:
+//   receiverPort (0), maxRecvMsgSizeMib (16), batch ({ timeout, send_batch_size } or null for
+//   none), exporters: [{ id ('otlp/peer'), port, compression ('none'), timeout ('5s'),
+//   retry ({ enabled, initial_interval, max_interval, max_elapsed_time }),
+//   queue ({ queue_size, num_consumers }) }], healthPort (0), metricsPort (0).
+export function renderConfig({
+  receiverPort = 0,
+  maxRecvMsgSizeMib = 16,
+  batch = { timeout: '200ms', send_batch_size: 512 },
+  exporters = [],
+  healthPort = 0,
+  metricsPort = 0,
+} = {}) {
+  const lines = [
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    `      grpc: { endpoint: 127.0.0.1:${receiverPort}, max_recv_msg_size_mib: ${maxRecvMsgSizeMib} }`,
+  ];
+  if (batch) {
+    lines.push('processors:');
+    lines.push(`  batch: { timeout: ${batch.timeout}, send_batch_size: ${batch.send_batch_size} }`);
+  }
+  lines.push('exporters:');
+  for (const e of exporters) {
+    const retry = { enabled: true, initial_interval: '100ms', max_interval: '1s', max_elapsed_time: '60s', ...e.retry };
+    const queue = { queue_size: 1000, num_consumers: 2, ...e.queue };
+    lines.push(`  ${e.id ?? 'otlp/peer'}:`);
+    lines.push(`    endpoint: 127.0.0.1:${e.port}`);
+    lines.push('    tls: { insecure: true }');
+    lines.push(`    compression: ${e.compression ?? 'none'}`);
+    lines.push(`    timeout: ${e.timeout ?? '5s'}`);
+    lines.push(`    retry_on_failure: { ${inline(retry)} }`);
+    lines.push(`    sending_queue: { ${inline(queue)} }`);
+  }
+  lines.push(
+    'extensions:',
+    `  health_check: { endpoint: 127.0.0.1:${healthPort} }`,
+    'service:',
+    '  extensions: [health_check]',
+    `  telemetry: { metrics: { address: 127.0.0.1:${metricsPort} } }`,
+    '  pipelines:',
+    '    traces:',
+    '      receivers: [otlp]',
+    `      processors: [${batch ? 'batch' : ''}]`,
+    `      exporters: [${exporters.map((e) => e.id ?? 'otlp/peer').join(', ')}]`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function inline(obj) {
+  return Object.entries(obj).map(([k, v]) => `${k}: ${v}`).join(', ');
+}

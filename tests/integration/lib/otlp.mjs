@@ -1,0 +1,120 @@
+// OTLP protobuf definitions loaded from the collector's own proto/ directory, the codec for
+// ExportTraceServiceRequest, and a raw gRPC client that sends exact bytes and returns the status
+// instead of throwing.
+
+import path from 'node:path';
+import grpc from '@grpc/grpc-js';
+import protoLoader from '@grpc/proto-loader';
+
+export const PROTO_DIR = process.env.GC_PROTO_DIR || '/work/main/proto';
+
+// The decoded form every helper and test uses: snake_case field names, 64-bit integers as decimal
+// strings, bytes as Buffers, enums as numbers, absent scalars filled with their defaults, and the
+// name of the set member on every oneof (AnyValue.value).
+export const LOADER_OPTIONS = Object.freeze({
+  keepCase: true,
+  longs: String,
+  bytes: Buffer,
+  enums: Number,
+  defaults: true,
+  oneofs: true,
+});
+
+export const SERVICES = Object.freeze({
+  traces: 'opentelemetry.proto.collector.trace.v1.TraceService',
+  metrics: 'opentelemetry.proto.collector.metrics.v1.MetricsService',
+  logs: 'opentelemetry.proto.collector.logs.v1.LogsService',
+});
+
+export const TRACE_EXPORT_PATH = `/${SERVICES.traces}/Export`;
+
+const PROTO_FILES = [
+  'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+  'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+  'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+];
+
+let cached;
+
+// Returns the proto-loader package definition of the three collector services (loaded once).
+export function packageDefinition() {
+  if (!cached) {
+    cached = protoLoader.loadSync(PROTO_FILES, {
+      ...LOADER_OPTIONS,
+      includeDirs: [PROTO_DIR],
+    });
+  }
+  return cached;
+}
+
+// Returns the grpc-js service definition (method table) of one signal: 'traces', 'metrics' or 'logs'.
+export function serviceDefinition(signal) {
+  const def = packageDefinition()[SERVICES[signal]];
+  if (!def) throw new Error(`no service ${SERVICES[signal]} in ${PROTO_DIR}`);
+  return def;
+}
+
+// Encodes an ExportTraceServiceRequest given in the decoded form (snake_case, longs as strings).
+export function encodeTraceRequest(request) {
+  return serviceDefinition('traces').Export.requestSerialize(request);
+}
+
+// Decodes ExportTraceServiceRequest bytes into the decoded form; throws on malformed input.
+export function decodeTraceRequest(bytes) {
+  return serviceDefinition('traces').Export.requestDeserialize(bytes);
+}
+
+// Decodes ExportTraceServiceResponse bytes.
+export function decodeTraceResponse(bytes) {
+  return serviceDefinition('traces').Export.responseDeserialize(bytes);
+}
+
+const identity = (b) => b;
+
+// A gRPC client that sends exact request bytes to any method path. Every call resolves with
+// { code, details, response } where code is the gRPC status code (grpc.status.OK on success)
+// and response is the raw response bytes (OK only); it never rejects.
+export class RawClient {
+  constructor(address, options = {}) {
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
+      'grpc.max_send_message_length': -1,
+      'grpc.max_receive_message_length': -1,
+      ...options,
+    });
+  }
+
+  unary(methodPath, bytes, { deadlineMs = 10000, metadata = new grpc.Metadata() } = {}) {
+    return new Promise((resolve) => {
+      const deadline = new Date(Date.now() + deadlineMs);
+      this.client.makeUnaryRequest(methodPath, identity, identity, bytes, metadata, { deadline },
+        (err, response) => {
+          if (err) resolve({ code: err.code, details: err.details, response: undefined });
+          else resolve({ code: grpc.status.OK, details: '', response });
+        });
+    });
+  }
+
+  // Sends an ExportTraceServiceRequest given in decoded form.
+  exportTraces(request, options) {
+    return this.unary(TRACE_EXPORT_PATH, encodeTraceRequest(request), options);
+  }
+
+  close() {
+    this.client.close();
+  }
+}
+
+// Creates a RawClient whose requests are gzip-compressed on the wire.
+export function gzipClient(address) {
+  return new RawClient(address, { 'grpc.default_compression_algorithm': 2 });
+}
+
+// Name of a gRPC status code, for readable assertion messages.
+export function statusName(code) {
+  return Object.keys(grpc.status).find((k) => grpc.status[k] === code) ?? String(code);
+}
+
+// Joins path parts under the proto directory (used to check the protos are present).
+export function protoPath(rel) {
+  return path.join(PROTO_DIR, rel);
+}
