@@ -16,6 +16,17 @@ static inline gpr_timespec bench_deadline_in(uint64_t ns)
 			    gpr_time_from_nanos((int64_t)ns, GPR_TIMESPAN));
 }
 
+/* An integer channel argument. */
+static inline grpc_arg bench_int_arg(const char *key, int value)
+{
+	grpc_arg arg;
+
+	arg.type = GRPC_ARG_INTEGER;
+	arg.key = (char *)key;
+	arg.value.integer = value;
+	return arg;
+}
+
 /* "UNAVAILABLE" for 14, and so on; "UNKNOWN_STATUS" past the table. */
 const char *bench_status_name(unsigned code);
 

@@ -13,6 +13,7 @@
 #include <grpc/compression.h>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
@@ -356,13 +357,10 @@ static grpc_channel *channel_create(const struct send_options *o)
 	grpc_channel_args channel_args = { 0, args };
 	grpc_channel *channel;
 
-	args[channel_args.num_args++] = grpc_channel_arg_integer_create(
-		(char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 << 20);
-	args[channel_args.num_args++] = grpc_channel_arg_integer_create(
-		(char *)GRPC_ARG_ENABLE_RETRIES, 0);
+	args[channel_args.num_args++] = bench_int_arg(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 << 20);
+	args[channel_args.num_args++] = bench_int_arg(GRPC_ARG_ENABLE_RETRIES, 0);
 	if (o->gzip)
-		args[channel_args.num_args++] = grpc_channel_arg_integer_create(
-			(char *)GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM, GRPC_COMPRESS_GZIP);
+		args[channel_args.num_args++] = bench_int_arg(GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM, GRPC_COMPRESS_GZIP);
 	channel = grpc_channel_create(o->endpoint, creds, &channel_args);
 	grpc_channel_credentials_release(creds);
 	return channel;

@@ -26,6 +26,7 @@ typedef Opentelemetry__Proto__Common__V1__ArrayValue ArrayValue;
 #define GEN_EPOCH_NS 1748854800000000000ull
 #define GEN_REQUEST_SPACING_NS 1000000000ull /* one request per second of payload time */
 #define GEN_MAX_ATTRIBUTES 24
+#define GEN_SCHEMA_URL "https://opentelemetry.io/schemas/1.37.0"
 
 /* Everything one request's messages point to lives in these blocks and is
  * freed once the request is packed. */
@@ -132,6 +133,23 @@ static char *gen_uuid(struct gen *g)
 			  (unsigned long long)(b & 0xffffffffffffull));
 }
 
+/* OTLP's text fields are `string` upstream; the collector's protos may
+ * declare them `bytes`, which has the same wire encoding. PB_SET_STR sets
+ * such a field from a C string whichever way it is declared. */
+static void set_text(char **field, const char *s)
+{
+	*field = (char *)s;
+}
+
+static void set_binary(ProtobufCBinaryData *field, const char *s)
+{
+	field->data = (uint8_t *)s;
+	field->len = s ? strlen(s) : 0;
+}
+
+#define PB_SET_STR(field, s) \
+	_Generic((field), ProtobufCBinaryData: set_binary, default: set_text)(&(field), (s))
+
 /* An attribute list being filled for one span or resource. */
 struct attrs {
 	struct gen *gen;
@@ -150,7 +168,7 @@ static AnyValue *attr_add(struct attrs *a, const char *key)
 	}
 	opentelemetry__proto__common__v1__key_value__init(kv);
 	opentelemetry__proto__common__v1__any_value__init(v);
-	kv->key = (char *)key;
+	PB_SET_STR(kv->key, key);
 	kv->value = v;
 	a->items[a->count++] = kv;
 	return v;
@@ -162,7 +180,7 @@ static void attr_str(struct attrs *a, const char *key, const char *value)
 
 	if (v && value) {
 		v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-		v->string_value = (char *)value;
+		PB_SET_STR(v->string_value, value);
 	}
 }
 
@@ -200,7 +218,7 @@ static void attr_str_array(struct attrs *a, const char *key, const char *value)
 	opentelemetry__proto__common__v1__array_value__init(array);
 	opentelemetry__proto__common__v1__any_value__init(item);
 	item->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	item->string_value = (char *)value;
+	PB_SET_STR(item->string_value, value);
 	items[0] = item;
 	array->n_values = 1;
 	array->values = items;
@@ -308,7 +326,6 @@ struct trace_ctx {
 	uint8_t parent_id[8];
 	int has_parent;
 	uint64_t clock_ns; /* end of the previous span */
-	const char *conversation_id;
 	const char *user_id;
 	unsigned feature; /* index into service->features */
 };
@@ -364,7 +381,7 @@ static void span_common(struct gen *g, Span *s, struct trace_ctx *t)
 	s->flags = 0x101; /* sampled, parent-is-remote known */
 	s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
 	if (rng_chance(&g->rng, 0.1))
-		s->trace_state = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+		PB_SET_STR(s->trace_state, "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
 }
 
 static void span_times(struct gen *g, Span *s, struct trace_ctx *t, uint64_t duration_ms)
@@ -385,7 +402,7 @@ static void span_error(struct gen *g, Span *s, struct attrs *a, const struct err
 		return;
 	opentelemetry__proto__trace__v1__status__init(status);
 	status->code = OPENTELEMETRY__PROTO__TRACE__V1__STATUS__STATUS_CODE__STATUS_CODE_ERROR;
-	status->message = (char *)e->message;
+	PB_SET_STR(status->message, e->message);
 	s->status = status;
 	attr_str(a, "error.type", e->type);
 }
@@ -400,8 +417,6 @@ static void attrs_request(struct attrs *a, const struct provider *p, const char 
 	attr_str(a, "server.address", p->server);
 	attr_int(a, "server.port", p->port);
 	attr_str(a, "app.feature", svc->features[t->feature]);
-	attr_str(a, "http.route", svc->routes[t->feature]);
-	attr_str(a, "gen_ai.conversation.id", t->conversation_id);
 	if (t->user_id)
 		attr_str(a, "user.id", t->user_id);
 }
@@ -416,10 +431,13 @@ static void span_chat(struct gen *g, Span *s, struct attrs *a, const struct serv
 	const char *reason = finish_reason(&g->rng, p);
 	struct content_messages content = { 0 };
 
-	s->name = gen_printf(g, "chat %s", p->request_models[m]);
+	PB_SET_STR(s->name, gen_printf(g, "chat %s", p->request_models[m]));
 	attrs_request(a, p, "chat", p->request_models[m], svc, t);
-	attr_double(a, "gen_ai.request.temperature", RNG_PICK(&g->rng, temperatures));
-	attr_int(a, "gen_ai.request.max_tokens", 256 << rng_below(&g->rng, 5));
+	/* Many applications leave these at the provider's default. */
+	if (rng_chance(&g->rng, 0.8))
+		attr_double(a, "gen_ai.request.temperature", RNG_PICK(&g->rng, temperatures));
+	if (rng_chance(&g->rng, 0.7))
+		attr_int(a, "gen_ai.request.max_tokens", 256 << rng_below(&g->rng, 5));
 	if (rng_chance(&g->rng, 0.03)) {
 		const struct error_kind *e = &RNG_PICK(&g->rng, errors);
 
@@ -455,7 +473,7 @@ static void span_embeddings(struct gen *g, Span *s, struct attrs *a, const struc
 
 	if (!p->embedding_model)
 		p = &providers[0];
-	s->name = gen_printf(g, "embeddings %s", p->embedding_model);
+	PB_SET_STR(s->name, gen_printf(g, "embeddings %s", p->embedding_model));
 	attrs_request(a, p, "embeddings", p->embedding_model, svc, t);
 	attr_str(a, "gen_ai.response.model", p->embedding_model);
 	attr_str_array(a, "gen_ai.request.encoding_formats", "float");
@@ -488,9 +506,8 @@ static void trace_start(struct gen *g, struct trace_ctx *t, uint64_t clock_ns)
 	gen_random_bytes(g, t->parent_id, sizeof(t->parent_id));
 	t->has_parent = !rng_chance(&g->rng, 0.2);
 	t->clock_ns = clock_ns;
-	t->conversation_id = gen_uuid(g);
-	t->user_id = rng_chance(&g->rng, 0.6) ?
-		     gen_printf(g, "usr_%06u", rng_below(&g->rng, 1000000)) : NULL;
+	t->user_id = rng_chance(&g->rng, 0.5) ?
+		     gen_printf(g, "u%06u", rng_below(&g->rng, 1000000)) : NULL;
 	t->feature = rng_below(&g->rng, 3);
 }
 
@@ -518,7 +535,7 @@ static Resource *gen_resource(struct gen *g, const struct service *svc)
 
 /* Builds and packs request number index into out. */
 static int gen_request(struct gen *g, size_t index, size_t spans_per_request,
-		       struct bench_request *out, uint64_t *span_bytes)
+		       struct bench_request *out, struct bench_pool *pool)
 {
 	const struct service *svc = &RNG_PICK(&g->rng, services);
 	ExportRequest req = OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
@@ -544,18 +561,19 @@ static int gen_request(struct gen *g, size_t index, size_t spans_per_request,
 		spans[i] = gen_span(g, svc, &trace);
 		if (!spans[i] || g->failed)
 			return -1;
-		*span_bytes += opentelemetry__proto__trace__v1__span__get_packed_size(spans[i]);
+		pool->span_bytes += opentelemetry__proto__trace__v1__span__get_packed_size(spans[i]);
+		pool->attributes += spans[i]->n_attributes;
 	}
-	scope.name = (char *)svc->scope;
-	scope.version = (char *)svc->scope_version;
+	PB_SET_STR(scope.name, svc->scope);
+	PB_SET_STR(scope.version, svc->scope_version);
 	ss.scope = &scope;
 	ss.spans = spans;
 	ss.n_spans = spans_per_request;
-	ss.schema_url = "https://opentelemetry.io/schemas/1.37.0";
+	PB_SET_STR(ss.schema_url, GEN_SCHEMA_URL);
 	rs.resource = gen_resource(g, svc);
 	rs.scope_spans = ss_list;
 	rs.n_scope_spans = 1;
-	rs.schema_url = "https://opentelemetry.io/schemas/1.37.0";
+	PB_SET_STR(rs.schema_url, GEN_SCHEMA_URL);
 	req.resource_spans = rs_list;
 	req.n_resource_spans = 1;
 	if (!rs.resource || g->failed)
@@ -586,7 +604,7 @@ int bench_pool_generate(struct bench_pool *pool, enum bench_profile profile,
 	if (!pool->requests)
 		return -1;
 	for (i = 0; i < count; i++) {
-		int rc = gen_request(&g, i, spans_per_request, &pool->requests[i], &pool->span_bytes);
+		int rc = gen_request(&g, i, spans_per_request, &pool->requests[i], pool);
 
 		gen_release(&g);
 		pool->count = i + 1;
@@ -640,9 +658,9 @@ double bench_pool_request_bytes_per_span(const struct bench_pool *pool)
 
 void bench_pool_print(const struct bench_pool *pool, FILE *out)
 {
-	fprintf(out, "payload: profile=%s requests=%zu spans=%llu "
+	fprintf(out, "payload: profile=%s requests=%zu spans=%llu attributes_per_span=%.1f "
 		"span_bytes_mean=%.1f request_bytes_per_span=%.1f\n",
-		bench_profile_name(pool->profile), pool->count,
-		(unsigned long long)pool->spans, bench_pool_span_bytes(pool),
-		bench_pool_request_bytes_per_span(pool));
+		bench_profile_name(pool->profile), pool->count, (unsigned long long)pool->spans,
+		pool->spans ? (double)pool->attributes / (double)pool->spans : 0,
+		bench_pool_span_bytes(pool), bench_pool_request_bytes_per_span(pool));
 }

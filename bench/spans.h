@@ -32,6 +32,7 @@ struct bench_pool {
 	uint64_t spans;         /* over all requests */
 	uint64_t request_bytes; /* sum of encoded request sizes */
 	uint64_t span_bytes;    /* sum of encoded Span messages alone */
+	uint64_t attributes;    /* sum of span attribute counts */
 };
 
 /* "metadata" or "content". Returns 0, or -1 for an unknown name. */

@@ -40,7 +40,7 @@ static void print_value(FILE *f, const any_value *v);
 static void print_attrs(FILE *f, key_value **kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s%s=", i ? ", " : "", kv[i]->key);
+		fprintf(f, "%s%.*s=", i ? ", " : "", (int)kv[i]->key.len, (const char *)kv[i]->key.data);
 		print_value(f, kv[i]->value);
 	}
 }
@@ -53,7 +53,7 @@ static void print_value(FILE *f, const any_value *v)
 	}
 	switch (v->value_case) {
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
-		fprintf(f, "\"%s\"", v->string_value);
+		fprintf(f, "\"%.*s\"", (int)v->string_value.len, (const char *)v->string_value.data);
 		break;
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
 		fputs(v->bool_value ? "true" : "false", f);
@@ -93,7 +93,7 @@ static void print_span(FILE *f, const span *s, int level)
 	print_hex(f, &s->trace_id);
 	fputs(" span_id=", f);
 	print_hex(f, &s->span_id);
-	fprintf(f, " name=\"%s\"", s->name);
+	fprintf(f, " name=\"%.*s\"", (int)s->name.len, (const char *)s->name.data);
 	if (level >= 2) {
 		fputs(" parent=", f);
 		print_hex(f, &s->parent_span_id);
@@ -133,8 +133,9 @@ static void print_logs(FILE *f, const gc_logs_req *req, int level)
 			for (size_t k = 0; k < sl->n_log_records; k++) {
 				const Opentelemetry__Proto__Logs__V1__LogRecord *r = sl->log_records[k];
 
-				fprintf(f, "  log time=%" PRIu64 " severity=%s body=", r->time_unix_nano,
-					r->severity_text ? r->severity_text : "");
+				fprintf(f, "  log time=%" PRIu64 " severity=%.*s body=",
+					r->time_unix_nano, (int)r->severity_text.len,
+					(const char *)r->severity_text.data);
 				print_value(f, r->body);
 				if (level >= 2) {
 					fputs(" attributes={", f);

@@ -264,12 +264,13 @@ static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
 
 		if (ps && *ps) {
 			int64_t *rejected = field_ptr(*ps, 1);
-			char **msg = field_ptr(*ps, 2);
+			ProtobufCBinaryData *msg = field_ptr(*ps, 2);
 
 			if (rejected && *rejected > 0)
 				res->rejected_items = (size_t)*rejected;
-			if ((rejected && *rejected) || (msg && *msg && **msg))
-				res->rejected_message = strdup(msg && *msg ? *msg : "");
+			if ((rejected && *rejected) || (msg && msg->len))
+				res->rejected_message = strndup(msg ? (const char *)msg->data : "",
+								msg ? msg->len : 0);
 		}
 		protobuf_c_message_free_unpacked(r, NULL);
 	}

@@ -63,11 +63,12 @@ static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char
 
 	for (size_t i = 0; i < f->n; i++) {
 		if (!gc_exporter_reserve(f->exporters[i])) {
+			struct gc_exporter *full = f->exporters[i];
+
 			while (i-- > 0)
 				gc_exporter_unreserve(f->exporters[i]);
-			gc_exporter_refused(f->exporters[i], batch);
-			gc_set_err(err, "sending queue of exporter '%s' is full",
-				   gc_exporter_id(f->exporters[i]));
+			gc_exporter_refused(full, batch);
+			gc_set_err(err, "sending queue of exporter '%s' is full", gc_exporter_id(full));
 			gc_batch_unref(batch);
 			return GC_FULL;
 		}

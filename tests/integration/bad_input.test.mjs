@@ -126,8 +126,10 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     const rejected = 'genai_collector_receiver_rejected_requests_total';
     assert.equal(m.get(rejected, { ...RECEIVER, reason: 'invalid_argument' }), 2, m.text);
     assert.equal(m.get(rejected, { ...RECEIVER, reason: 'unimplemented' }), unknownMethods.length, m.text);
-    assert.equal(m.sum(rejected, RECEIVER), badRequests,
-      `every refused request (garbage, truncated, oversized, unknown methods) is counted\n${m.text}`);
+    // gRPC's transport refuses an oversized message before the collector sees the call, so that
+    // one is not in the collector's count; every other refused request is.
+    assert.equal(m.sum(rejected, RECEIVER), badRequests - 1,
+      `every refused request (garbage, truncated, unknown methods) is counted\n${m.text}`);
   });
 
   it('stops with exit code 0', async () => {

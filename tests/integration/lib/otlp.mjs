@@ -2,6 +2,8 @@
 // ExportTraceServiceRequest, and a raw gRPC client that sends exact bytes and returns the status
 // instead of throwing.
 
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import grpc from '@grpc/grpc-js';
 import protoLoader from '@grpc/proto-loader';
@@ -36,13 +38,33 @@ const PROTO_FILES = [
 
 let cached;
 
+// The collector declares OTLP's `string` fields as `bytes`, marked "upstream: string" (same wire
+// encoding, but protobuf-c then keeps embedded NULs). The test peers must read the wire as
+// upstream's schema does, so they load a copy of the protos with the `string` types restored.
+function upstreamProtoDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-proto-'));
+  fs.cpSync(PROTO_DIR, dir, { recursive: true });
+  let restored = 0;
+  for (const rel of fs.readdirSync(dir, { recursive: true })) {
+    if (!rel.endsWith('.proto')) continue;
+    const file = path.join(dir, rel);
+    const text = fs.readFileSync(file, 'utf8').replace(
+      /\bbytes (\w+ = \d+;) \/\/ upstream: string/g, (_, rest) => { restored++; return `string ${rest}`; });
+    fs.writeFileSync(file, text);
+  }
+  if (!restored) throw new Error(`no "upstream: string" fields under ${PROTO_DIR}`);
+  return dir;
+}
+
 // Returns the proto-loader package definition of the three collector services (loaded once).
 export function packageDefinition() {
   if (!cached) {
+    const dir = upstreamProtoDir();
     cached = protoLoader.loadSync(PROTO_FILES, {
       ...LOADER_OPTIONS,
-      includeDirs: [PROTO_DIR],
+      includeDirs: [dir],
     });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   return cached;
 }
