@@ -134,6 +134,8 @@ static void emit_ready(struct batch_proc *b)
 		gc_batch_unref(piece);
 		done++;
 	}
+	if (!done)
+		return;
 	memmove(b->ready, b->ready + done, (b->n_ready - done) * sizeof(*b->ready));
 	b->n_ready -= done;
 }

@@ -91,6 +91,8 @@ test('a full sending queue answers UNAVAILABLE; exactly the accepted requests ar
   assert.equal(m.get('otelcol_exporter_queue_capacity', EXPORTER), queue.queue_size, m.text);
   assert.equal(m.get('otelcol_receiver_accepted_spans', RECEIVER), accepted.length, m.text);
   assert.equal(m.sum('otelcol_receiver_refused_spans', RECEIVER), refused.length, m.text);
+  assert.equal(m.get('otelcol_exporter_enqueue_failed_spans', EXPORTER), refused.length, m.text);
+  assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), queue.queue_size, `the queue is full\n${m.text}`);
 
   const backend = await startPeer({ port });
   t.after(() => backend.close());
