@@ -126,7 +126,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: gc_floor [--profile metadata|content] [--seconds 3]\n"
-		"                [--spans-per-request 100] [--requests 16] [--seed N]\n"
+		"                [--spans-per-request 100] [--requests 64] [--seed N]\n"
 		"                [--arena-block BYTES]\n"
 		"Prints CPU ns per span for protobuf-c unpack+pack (default allocator and\n"
 		"bump arena) and for a walk over every wire field, over the same payloads.\n");
@@ -176,7 +176,7 @@ static int parse_args(int argc, char **argv, struct floor_options *o)
 
 int main(int argc, char **argv)
 {
-	struct floor_options o = { BENCH_PROFILE_METADATA, 3 * BENCH_NS_PER_SEC, 100, 16, 1, 0 };
+	struct floor_options o = { BENCH_PROFILE_METADATA, 3 * BENCH_NS_PER_SEC, 100, 64, 1, 0 };
 	struct floor_state st = { &o, NULL, 0, 0 };
 	struct bench_pool pool = { 0 };
 	double ns[3];

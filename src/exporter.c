@@ -81,7 +81,7 @@ struct queue_item {
 
 /* Per-signal counters: otelcol_exporter_{sent,send_failed,enqueue_failed}_<items>. */
 struct signal_counters {
-	gc_counter *sent, *failed, *enqueue_failed;
+	gc_counter *sent, *failed, *enqueue_failed, *rejected;
 };
 
 struct gc_exporter {
@@ -172,6 +172,8 @@ static void send_with_retry(struct gc_exporter *e, struct gc_batch *b, uint64_t 
 		if (rc == GC_OK) {
 			count_result(e, b, true, NULL);
 			if (res.rejected_items)
+				gc_counter_add(e->counters[b->signal].rejected, res.rejected_items);
+			if (res.rejected_items || res.rejected_message)
 				gc_warn(e->id, "backend rejected %zu of %zu %s: %s",
 					res.rejected_items, b->items, gc_signal_items(b->signal),
 					res.rejected_message ? res.rejected_message : "");
@@ -266,6 +268,9 @@ static void register_metrics(struct gc_exporter *e)
 		snprintf(name, sizeof(name), "otelcol_exporter_enqueue_failed_%s", items);
 		e->counters[s].enqueue_failed = gc_metrics_counter(
 			name, "Items refused because the sending queue was full.", labels);
+		snprintf(name, sizeof(name), "genai_collector_exporter_rejected_%s_total", items);
+		e->counters[s].rejected = gc_metrics_counter(
+			name, "Items the backend refused in a partial-success response.", labels);
 	}
 	e->size_gauge = gc_metrics_gauge("otelcol_exporter_queue_size",
 					 "Batches waiting in the sending queue.", labels,

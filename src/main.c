@@ -152,7 +152,8 @@ static int cmd_run(const char *path)
 		return 1;
 	}
 	apply_log_level(config);
-	/* Every thread inherits the mask, so only sigwait sees these signals. */
+	/* Blocked before any thread starts: every thread inherits the mask, so
+	 * only the sigwait below sees these signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

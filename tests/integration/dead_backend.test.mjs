@@ -112,3 +112,65 @@ test('a full sending queue answers UNAVAILABLE; exactly the accepted requests ar
     'exactly the spans answered OK were delivered');
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
+
+test('retryable backend errors are retried until the batch is delivered once', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  const retryable = [grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE];
+  for (const code of retryable) backend.failNext(1, code, `test answers ${statusName(code)}`);
+  const daemon = await startDaemon(renderConfig({
+    batch: null,
+    exporters: [{ id: 'otlp/peer', port: backend.port, retry: { initial_interval: '50ms', max_interval: '200ms', max_elapsed_time: '30s' } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  const { request, spanIds } = smallRequest(10, 'retryable');
+  const res = await client.exportTraces(request);
+  assert.equal(res.code, grpc.status.OK, res.details);
+  await backend.waitForSpanIds(spanIds, 20_000);
+  await sleep(1000);
+  const counts = countById(backend.spans());
+  assert.deepEqual([...counts].filter(([, n]) => n > 1), [], 'no span delivered twice');
+  assert.deepEqual([...counts.keys()].sort(), [...spanIds].sort());
+  assert.equal(backend.attempts, retryable.length + 1, 'one attempt per error, then the one that succeeded');
+
+  const m = await eventually(() => daemon.metrics(),
+    (x) => x.get('otelcol_exporter_sent_spans', EXPORTER) === spanIds.length);
+  assert.equal(m.get('otelcol_exporter_sent_spans', EXPORTER), spanIds.length, m.text);
+  assert.equal(m.get('otelcol_exporter_send_failed_spans', EXPORTER), 0, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
+
+test('a permanent backend error is not retried, and the lost spans are counted', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  backend.failNext(1, grpc.status.INVALID_ARGUMENT, 'backend rejects this batch');
+  const daemon = await startDaemon(renderConfig({
+    batch: null,
+    exporters: [{ id: 'otlp/peer', port: backend.port, retry: { initial_interval: '50ms', max_interval: '200ms', max_elapsed_time: '30s' } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  const rejected = smallRequest(4, 'rejected-by-backend');
+  assert.equal((await client.exportTraces(rejected.request)).code, grpc.status.OK);
+  const m1 = await eventually(() => daemon.metrics(),
+    (x) => x.get('otelcol_exporter_send_failed_spans', EXPORTER) === rejected.spanIds.length);
+  assert.equal(m1.get('otelcol_exporter_send_failed_spans', EXPORTER), rejected.spanIds.length, m1.text);
+
+  const later = smallRequest(6, 'accepted-by-backend');
+  assert.equal((await client.exportTraces(later.request)).code, grpc.status.OK);
+  await backend.waitForSpanIds(later.spanIds, 15_000);
+  await sleep(1000);
+  assert.equal(backend.attempts, 2, 'the rejected batch was sent once, not retried');
+  assert.deepEqual(backend.spans().map(spanKey).sort(), [...later.spanIds].sort());
+
+  const m2 = await eventually(() => daemon.metrics(),
+    (x) => x.get('otelcol_exporter_sent_spans', EXPORTER) === later.spanIds.length);
+  assert.equal(m2.get('otelcol_exporter_sent_spans', EXPORTER), later.spanIds.length, m2.text);
+  assert.equal(m2.get('otelcol_exporter_send_failed_spans', EXPORTER), rejected.spanIds.length, m2.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});

@@ -41,39 +41,42 @@ test('health_check answers 200 with a JSON status once ready', TIMEOUT, async (t
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
 
-test('SIGTERM drains: every span accepted before it reaches the backend, then exit 0', TIMEOUT, async (t) => {
-  const backend = await startPeer();
-  t.after(() => backend.close());
-  backend.setDelay(1500); // a slow backend keeps data in flight when SIGTERM arrives
-  const daemon = await startDaemon(renderConfig({
-    batch: { timeout: '200ms', send_batch_size: 512 },
-    exporters: [{ id: 'otlp/peer', port: backend.port, timeout: '10s' }],
-  }));
-  t.after(() => daemon.kill());
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  test(`${signal} drains: every span accepted before it reaches the backend, then exit 0`, TIMEOUT, async (t) => {
+    const backend = await startPeer();
+    t.after(() => backend.close());
+    backend.setDelay(1500); // a slow backend keeps data in flight when the signal arrives
+    const daemon = await startDaemon(renderConfig({
+      batch: { timeout: '200ms', send_batch_size: 512 },
+      exporters: [{ id: 'otlp/peer', port: backend.port, timeout: '10s' }],
+    }));
+    t.after(() => daemon.kill());
 
-  const accepted = [];
-  for (let i = 0; i < 4; i++) accepted.push(...await exportOk(daemon, 10, `drain-${i}`));
+    const accepted = [];
+    for (let i = 0; i < 4; i++) accepted.push(...await exportOk(daemon, 10, `drain-${signal}-${i}`));
 
-  const exit = daemon.stop();
-  exit.catch(() => {}); // awaited below, after watching the drain
-  const healthDuringDrain = [];
-  await sleep(300);
-  while (!daemon.exit) {
-    try {
-      healthDuringDrain.push((await daemon.health()).status);
-    } catch {
-      healthDuringDrain.push('unreachable');
+    assert.equal(backend.spans().length, 0, `nothing delivered yet when ${signal} is sent: the data is in flight`);
+    const exit = daemon.stop({ signal });
+    exit.catch(() => {}); // awaited below, after watching the drain
+    const healthDuringDrain = [];
+    await sleep(300);
+    while (!daemon.exit) {
+      try {
+        healthDuringDrain.push((await daemon.health()).status);
+      } catch {
+        healthDuringDrain.push('unreachable');
+      }
+      await sleep(100);
     }
-    await sleep(100);
-  }
-  assert.deepEqual(await exit, { code: 0, signal: null }, daemon.describe());
-  assert.ok(!healthDuringDrain.includes(200), `health_check must not report 200 while draining: ${healthDuringDrain}`);
+    assert.deepEqual(await exit, { code: 0, signal: null }, daemon.describe());
+    assert.ok(!healthDuringDrain.includes(200), `health_check must not report 200 while draining: ${healthDuringDrain}`);
 
-  const delivered = backend.spans().map(spanKey);
-  assert.equal(backend.abandoned.length, 0,
-    `the collector exited without waiting for ${backend.abandoned.length} in-flight export(s)\n${daemon.describe()}`);
-  assert.deepEqual([...delivered].sort(), [...accepted].sort(), 'every accepted span delivered once before exit');
-});
+    const delivered = backend.spans().map(spanKey);
+    assert.equal(backend.abandoned.length, 0,
+      `the collector exited without waiting for ${backend.abandoned.length} in-flight export(s)\n${daemon.describe()}`);
+    assert.deepEqual([...delivered].sort(), [...accepted].sort(), 'every accepted span delivered once before exit');
+  });
+}
 
 test('SIGHUP with a broken config keeps the running one', TIMEOUT, async (t) => {
   const backend = await startPeer();
@@ -193,3 +196,67 @@ test('validate reports a YAML syntax error with file:line:col (exit 1)', TIMEOUT
 function escape(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('config values expand ${env:VAR} and ${env:VAR:-default}', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  const unset = 'GC_IT_SURELY_UNSET_BATCH_TIMEOUT';
+  assert.equal(process.env[unset], undefined);
+  // Block style, as operators write it; one value quoted.
+  const config = [
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    '      grpc:',
+    '        endpoint: ${env:GC_IT_LISTEN_HOST}:0',
+    'processors:',
+    '  batch:',
+    `    timeout: \${env:${unset}:-150ms}`,
+    '    send_batch_size: "${env:GC_IT_BATCH_SIZE}"',
+    'exporters:',
+    '  otlp/peer:',
+    '    endpoint: 127.0.0.1:${env:GC_IT_PEER_PORT}',
+    '    tls:',
+    '      insecure: true',
+    '    headers:',
+    '      X-Scope-OrgID: ${env:GC_IT_TENANT}',
+    'extensions:',
+    '  health_check:',
+    '    endpoint: 127.0.0.1:0',
+    'service:',
+    '  extensions: [health_check]',
+    '  telemetry:',
+    '    metrics:',
+    '      address: 127.0.0.1:0',
+    '  pipelines:',
+    '    traces:',
+    '      receivers: [otlp]',
+    '      processors: [batch]',
+    '      exporters: [otlp/peer]',
+    '',
+  ].join('\n');
+  assert.match(config, /\$\{env:GC_IT_PEER_PORT\}/);
+  const daemon = await startDaemon(config, {
+    env: { GC_IT_LISTEN_HOST: '127.0.0.1', GC_IT_PEER_PORT: String(backend.port), GC_IT_BATCH_SIZE: '64', GC_IT_TENANT: 'team-env' },
+  });
+  t.after(() => daemon.kill());
+
+  const ids = await exportOk(daemon, 5, 'env expansion');
+  await backend.waitForSpanIds(ids, 15_000);
+  const tenants = backend.traceRequests().map((r) => r.metadata['x-scope-orgid']);
+  assert.deepEqual([...new Set(tenants)], ['team-env'], 'the header value came from the environment');
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
+
+test('version prints the version; components lists types and their options', TIMEOUT, async () => {
+  const version = await runCli(['version']);
+  assert.equal(version.code, 0, version.stderr);
+  assert.match(version.stdout, /genai-collector \d+\.\d+\.\d+/);
+
+  const components = await runCli(['components']);
+  assert.equal(components.code, 0, components.stderr);
+  for (const word of ['otlp', 'batch', 'debug', 'health_check', 'max_recv_msg_size_mib', 'send_batch_size',
+    'sending_queue', 'retry_on_failure', 'queue_size', 'compression']) {
+    assert.match(components.stdout, new RegExp(`\\b${word}\\b`), `components output names ${word}`);
+  }
+});

@@ -173,3 +173,45 @@ test('strings with an embedded NUL byte arrive intact', TIMEOUT, async (t) => {
   assert.deepEqual(attrs.get('key\u0000with nul'), { string: 'v' });
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
+
+test('concurrent clients: every span arrives exactly once, with the exporter headers', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  const daemon = await startDaemon(renderConfig({
+    batch: { timeout: '100ms', send_batch_size: 256 },
+    exporters: [{ id: 'otlp/peer', port: backend.port, headers: { 'X-Scope-OrgID': 'team-a' } }],
+  }));
+  t.after(() => daemon.kill());
+
+  const clients = 6;
+  const requestsPerClient = 15;
+  const spansPerRequest = 20;
+  const sent = [];
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    const client = new RawClient(daemon.grpcAddress());
+    try {
+      for (let i = 0; i < requestsPerClient; i++) {
+        const { request, spanIds } = smallRequest(spansPerRequest, `client-${c}-${i}`);
+        const res = await client.exportTraces(request);
+        assert.equal(res.code, grpc.status.OK, `client ${c} request ${i}: ${res.details}`);
+        sent.push(...spanIds);
+      }
+    } finally {
+      client.close();
+    }
+  }));
+  assert.equal(sent.length, clients * requestsPerClient * spansPerRequest);
+
+  await backend.waitForSpans(sent.length, 30_000);
+  await sleep(500);
+  const got = byId(backend.spans(), 'via collector');
+  assert.deepEqual([...got.keys()].sort(), [...sent].sort());
+  const tenants = new Set(backend.traceRequests().map((r) => r.metadata['x-scope-orgid']));
+  assert.deepEqual([...tenants], ['team-a'], 'every export carries the configured header');
+
+  const m = await eventually(() => daemon.metrics(),
+    (x) => x.get('otelcol_exporter_sent_spans', EXPORTER) === sent.length);
+  assert.equal(m.get('otelcol_receiver_accepted_spans', RECEIVER), sent.length, m.text);
+  assert.equal(m.get('otelcol_exporter_sent_spans', EXPORTER), sent.length, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});

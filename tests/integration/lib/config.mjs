@@ -6,7 +6,8 @@
 //   receiverPort (0), maxRecvMsgSizeMib (16), batch ({ timeout, send_batch_size } or null for
 //   none), exporters: [{ id ('otlp/peer'), port, compression ('none'), timeout ('5s'),
 //   retry ({ enabled, initial_interval, max_interval, max_elapsed_time }),
-//   queue ({ queue_size, num_consumers }) }], healthPort (0), metricsPort (0).
+//   queue ({ queue_size, num_consumers }), headers ({ name: value }) }], healthPort (0),
+//   metricsPort (0).
 export function renderConfig({
   receiverPort = 0,
   maxRecvMsgSizeMib = 16,
@@ -34,6 +35,7 @@ export function renderConfig({
     lines.push('    tls: { insecure: true }');
     lines.push(`    compression: ${e.compression ?? 'none'}`);
     lines.push(`    timeout: ${e.timeout ?? '5s'}`);
+    if (e.headers) lines.push(`    headers: { ${inline(e.headers)} }`);
     lines.push(`    retry_on_failure: { ${inline(retry)} }`);
     lines.push(`    sending_queue: { ${inline(queue)} }`);
   }

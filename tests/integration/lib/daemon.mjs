@@ -10,15 +10,21 @@ import path from 'node:path';
 export const BINARY = process.env.GC_BINARY || '/work/main/build/genai-collector';
 
 const live = new Set();
+const dirs = new Set();
 process.on('exit', () => {
   for (const child of live) {
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
+  if (process.env.GC_IT_KEEP_TMP) return;
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-// Creates a fresh temp directory for one daemon or CLI run.
+// Creates a fresh temp directory for one daemon or CLI run; removed when the test process exits
+// unless GC_IT_KEEP_TMP is set.
 export function tempDir(prefix = 'gc-it-') {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
 }
 
 // Parses one log line "<RFC3339 time> <level> <component>: <message>"; undefined if it is not one.
@@ -224,16 +230,16 @@ export class Daemon {
     return { ok: /service: reloaded config/.test(line), line };
   }
 
-  // Sends SIGTERM and resolves with { code, signal } when the process exits; after timeoutMs it
-  // sends SIGKILL and rejects.
-  async stop({ timeoutMs = 30000 } = {}) {
+  // Sends SIGTERM (or `signal`) and resolves with { code, signal } when the process exits; after
+  // timeoutMs it sends SIGKILL and rejects.
+  async stop({ timeoutMs = 30000, signal = 'SIGTERM' } = {}) {
     if (this.exit) return this.exit;
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     let timer;
     const timeout = new Promise((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`genai-collector did not exit within ${timeoutMs} ms of SIGTERM\n${this.describe()}`));
+        reject(new Error(`genai-collector did not exit within ${timeoutMs} ms of ${signal}\n${this.describe()}`));
       }, timeoutMs);
     });
     try {

@@ -139,8 +139,3 @@ export function gzipClient(address) {
 export function statusName(code) {
   return Object.keys(grpc.status).find((k) => grpc.status[k] === code) ?? String(code);
 }
-
-// Joins path parts under the proto directory (used to check the protos are present).
-export function protoPath(rel) {
-  return path.join(PROTO_DIR, rel);
-}

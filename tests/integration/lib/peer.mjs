@@ -71,7 +71,7 @@ export const spanKey = (entry) => entry.span.span_id.toString('hex');
 export class RecordingPeer extends EventEmitter {
   constructor() {
     super();
-    this.requests = [];   // answered OK: { signal, decoded, raw, encoding, receivedAt }
+    this.requests = [];   // answered OK: { signal, decoded, raw, encoding, metadata, receivedAt }
     this.attempts = 0;    // every Export call, including the ones failed on purpose
     this.abandoned = [];  // calls the client cancelled before the (delayed) answer
     this.failures = [];   // { code, details } queue for the next calls
@@ -117,7 +117,7 @@ export class RecordingPeer extends EventEmitter {
           callback({ code: failure.code, details: failure.details });
           return;
         }
-        this.requests.push({ signal, ...call.request, receivedAt: Date.now() });
+        this.requests.push({ signal, ...call.request, metadata: call.metadata.getMap(), receivedAt: Date.now() });
         callback(null, {});
         this.emit('request', signal);
       };
