@@ -174,3 +174,27 @@ test('a permanent backend error is not retried, and the lost spans are counted',
   assert.equal(m2.get('otelcol_exporter_send_failed_spans', EXPORTER), rejected.spanIds.length, m2.text);
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
+
+test('a partial-success answer is counted and logged, and the batch is not resent', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  backend.partialNext(3, 'three spans were too old');
+  const daemon = await startDaemon(renderConfig({
+    batch: null,
+    exporters: [{ id: 'otlp/peer', port: backend.port }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  const sent = smallRequest(5, 'partially-rejected');
+  assert.equal((await client.exportTraces(sent.request)).code, grpc.status.OK);
+  await backend.waitForSpanIds(sent.spanIds, 15_000);
+  const m = await eventually(() => daemon.metrics(),
+    (x) => x.get('genai_collector_exporter_rejected_spans_total', EXPORTER) === 3);
+  assert.equal(m.get('genai_collector_exporter_rejected_spans_total', EXPORTER), 3, m.text);
+  assert.equal(m.get('otelcol_exporter_sent_spans', EXPORTER), 5, m.text);
+  assert.equal(backend.attempts, 1, 'a partial success is final: nothing is resent');
+  assert.match(daemon.describe(), /backend rejected 3 of 5 spans: three spans were too old/);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});

@@ -76,6 +76,7 @@ export class RecordingPeer extends EventEmitter {
     this.abandoned = [];  // calls the client cancelled before the (delayed) answer
     this.failures = [];   // { code, details } queue for the next calls
     this.delayMs = 0;
+    this.partial = [];    // partial_success answers for the next OK calls
     this.server = undefined;
     this.port = undefined;
   }
@@ -87,6 +88,11 @@ export class RecordingPeer extends EventEmitter {
   // Answers the next `count` Export calls with `code` (a grpc.status value).
   failNext(count, code, details = 'failure requested by the test') {
     for (let i = 0; i < count; i++) this.failures.push({ code, details });
+  }
+
+  // Answers the next OK call with a partial_success: `rejected` items refused, with `message`.
+  partialNext(rejected, message) {
+    this.partial.push({ rejected, message });
   }
 
   // Delays every answer by `ms` milliseconds.
@@ -118,7 +124,9 @@ export class RecordingPeer extends EventEmitter {
           return;
         }
         this.requests.push({ signal, ...call.request, metadata: call.metadata.getMap(), receivedAt: Date.now() });
-        callback(null, {});
+        const partial = this.partial.shift();
+        const count = { traces: 'rejected_spans', logs: 'rejected_log_records', metrics: 'rejected_data_points' }[signal];
+        callback(null, partial ? { partial_success: { [count]: String(partial.rejected), error_message: partial.message } } : {});
         this.emit('request', signal);
       };
       if (this.delayMs > 0) setTimeout(answer, this.delayMs);
