@@ -22,7 +22,7 @@ struct floor_options {
 	uint64_t spans_per_request;
 	uint64_t requests;
 	uint64_t seed;
-	uint64_t arena_block; /* first arena block; 0: twice the request size */
+	uint64_t arena_block; /* first arena block; 0: as the daemon sizes it */
 };
 
 enum floor_mode {
@@ -67,7 +67,8 @@ static int floor_one(struct floor_state *st, enum floor_mode mode, const struct 
 		opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(req, NULL);
 		return rc;
 	case FLOOR_ARENA:
-		arena = gc_arena_create(st->options->arena_block ? st->options->arena_block : 2 * r->len);
+		/* src/batch.c's gc_batch_decode starts with 3x the wire size + 4 KiB. */
+		arena = gc_arena_create(st->options->arena_block ? st->options->arena_block : 3 * r->len + 4096);
 		if (!arena)
 			return -1;
 		allocator = gc_arena_allocator(arena);
@@ -134,9 +135,9 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct floor_options *o)
 {
-	int i;
+	int i = 1;
 
-	for (i = 1; i < argc; i++) {
+	while (i < argc) {
 		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		int bad;
 
@@ -145,7 +146,7 @@ static int parse_args(int argc, char **argv, struct floor_options *o)
 			exit(0);
 		}
 		if (!value) {
-			fprintf(stderr, "gc_floor: %s needs a value\n", arg);
+			fprintf(stderr, "gc_floor: %s: unknown option or missing value\n", arg);
 			return -1;
 		}
 		if (strcmp(arg, "--profile") == 0)
@@ -169,7 +170,7 @@ static int parse_args(int argc, char **argv, struct floor_options *o)
 			fprintf(stderr, "gc_floor: bad value for %s: %s\n", arg, value);
 			return -1;
 		}
-		i++;
+		i += 2;
 	}
 	return 0;
 }

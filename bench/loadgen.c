@@ -183,6 +183,12 @@ static int call_start(struct send_thread *t, struct send_call *c, uint64_t now)
 	ops[5].data.recv_status_on_client.status_details = &c->details;
 	if (!c->call || grpc_call_start_batch(c->call, ops, 6, c, NULL) != GRPC_CALL_OK) {
 		fprintf(stderr, "gc_loadgen: could not start a call\n");
+		if (c->call)
+			grpc_call_unref(c->call);
+		c->call = NULL;
+		grpc_byte_buffer_destroy(c->request);
+		grpc_metadata_array_destroy(&c->initial_md);
+		grpc_metadata_array_destroy(&c->trailing_md);
 		return -1;
 	}
 	t->issued++;
@@ -261,8 +267,10 @@ static void *send_thread_main(void *arg)
 
 		while (!t->failed && t->idle_count > 0 && now < t->t_end &&
 		       (o->rate == 0 || next_due(t) <= now)) {
-			if (call_start(t, t->idle[--t->idle_count], now) < 0)
+			if (call_start(t, t->idle[t->idle_count - 1], now) < 0)
 				t->failed = 1;
+			else
+				t->idle_count--;
 		}
 		if (t->idle_count == streams && (now >= t->t_end || t->failed))
 			break;
@@ -399,6 +407,7 @@ struct window {
 	uint64_t wall_ns;
 	uint64_t self_cpu_ns;
 	uint64_t daemon_cpu_ns;
+	uint64_t daemon_switches;
 	int daemon_ok;
 };
 
@@ -406,7 +415,8 @@ static void window_sample(struct window *w, const struct send_options *o)
 {
 	w->wall_ns = bench_now_ns();
 	w->self_cpu_ns = bench_process_cpu_ns();
-	w->daemon_ok = o->cpu_pid && bench_pid_cpu_ns((int)o->cpu_pid, &w->daemon_cpu_ns) == 0;
+	w->daemon_ok = o->cpu_pid && bench_pid_cpu_ns((int)o->cpu_pid, &w->daemon_cpu_ns) == 0 &&
+		       bench_pid_context_switches((int)o->cpu_pid, &w->daemon_switches) == 0;
 }
 
 static void report(const struct send_options *o, const struct bench_pool *pool,
@@ -414,7 +424,7 @@ static void report(const struct send_options *o, const struct bench_pool *pool,
 {
 	double seconds = (double)(end->wall_ns - begin->wall_ns) / 1e9;
 	double rate = seconds > 0 ? (double)s->spans / seconds : 0;
-	double p50, p90, p99, max, self_us, daemon_s = -1, daemon_us = -1;
+	double p50, p90, p99, max, self_us, daemon_s = -1, daemon_us = -1, switches = -1;
 	unsigned i;
 
 	bench_sort_u32(s->latency_us, s->latency_count);
@@ -447,18 +457,24 @@ static void report(const struct send_options *o, const struct bench_pool *pool,
 		daemon_us = s->spans ? daemon_s * 1e6 / (double)s->spans : 0;
 		printf("pid %-5llu cpu       %.2f s, %.2f us/span, %.2f cpu-s per million spans\n",
 		       (unsigned long long)o->cpu_pid, daemon_s, daemon_us, daemon_us);
+		/* Threads that exit inside the window take their counts along, so
+		 * this can undercount; it never goes negative. */
+		switches = end->daemon_switches > begin->daemon_switches && s->requests ?
+			   (double)(end->daemon_switches - begin->daemon_switches) / (double)s->requests : 0;
+		printf("pid %-5llu switches  %.1f context switches per request\n",
+		       (unsigned long long)o->cpu_pid, switches);
 	}
 	printf("RESULT profile=%s spans=%llu seconds=%.3f spans_per_sec=%.0f p50_ms=%.3f "
 	       "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%llu requests=%llu "
 	       "span_bytes=%.1f loadgen_us_per_span=%.3f daemon_cpu_s=%.3f "
 	       "daemon_us_per_span=%.3f total_ok_spans=%llu total_ok_digest=%016llx "
-	       "total_errors=%llu rejected_spans=%llu\n",
+	       "total_errors=%llu rejected_spans=%llu daemon_switches_per_request=%.1f\n",
 	       bench_profile_name(o->profile), (unsigned long long)s->spans, seconds, rate,
 	       p50, p90, p99, max, (unsigned long long)s->errors,
 	       (unsigned long long)s->requests, bench_pool_span_bytes(pool), self_us,
 	       daemon_s, daemon_us, (unsigned long long)s->all_ok_spans,
 	       (unsigned long long)s->all_ok_digest, (unsigned long long)s->all_errors,
-	       (unsigned long long)s->rejected_spans);
+	       (unsigned long long)s->rejected_spans, switches);
 }
 
 static void send_usage(FILE *out)
@@ -474,9 +490,9 @@ static void send_usage(FILE *out)
 
 static int send_parse(int argc, char **argv, struct send_options *o)
 {
-	int i;
+	int i = 1;
 
-	for (i = 1; i < argc; i++) {
+	while (i < argc) {
 		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		int bad;
 
@@ -486,10 +502,11 @@ static int send_parse(int argc, char **argv, struct send_options *o)
 		}
 		if (strcmp(arg, "--gzip") == 0) {
 			o->gzip = 1;
+			i++;
 			continue;
 		}
 		if (!value) {
-			fprintf(stderr, "gc_loadgen send: %s needs a value\n", arg);
+			fprintf(stderr, "gc_loadgen send: %s: unknown option or missing value\n", arg);
 			return -1;
 		}
 		if (strcmp(arg, "--endpoint") == 0)
@@ -525,7 +542,7 @@ static int send_parse(int argc, char **argv, struct send_options *o)
 			fprintf(stderr, "gc_loadgen send: bad value for %s: %s\n", arg, value);
 			return -1;
 		}
-		i++;
+		i += 2;
 	}
 	if (!o->endpoint) {
 		fprintf(stderr, "gc_loadgen send: --endpoint is required\n");

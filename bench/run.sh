@@ -9,6 +9,7 @@
 #                  numerically the same as us of CPU per span
 #   p50/p99        Export latency seen by the client, per request
 #   RSS            daemon peak resident set (VmHWM) over the whole scenario
+#   ctxsw/req      daemon context switches, all threads, per Export request
 #   delivered      spans the sink received vs spans the daemon acknowledged,
 #                  and whether their content digests match (passthrough must
 #                  re-emit every span byte for byte)
@@ -256,11 +257,12 @@ scenario() {
 	[ "$sink_rc" = 0 ] || echo "run.sh: sink exit status: $sink_rc" >&2
 	grep -E ' (warn|error) ' "$dir/daemon.err" | head -5 | sed "s|^|daemon log ($profile, $load): |" >&2 || true
 
-	printf 'BENCH profile=%s load=%s run=%s spans_per_sec=%s us_per_span=%s p50_ms=%s p99_ms=%s rss_mib=%s errors=%s span_bytes=%s delivered=%s daemon_exit=%s\n' \
+	printf 'BENCH profile=%s load=%s run=%s spans_per_sec=%s us_per_span=%s p50_ms=%s p99_ms=%s rss_mib=%s errors=%s span_bytes=%s switches_per_request=%s delivered=%s daemon_exit=%s\n' \
 		"$profile" "$load" "$run" "$(field spans_per_sec "$result")" \
 		"$(field daemon_us_per_span "$result")" "$(field p50_ms "$result")" \
 		"$(field p99_ms "$result")" "$rss" "$(field errors "$result")" \
-		"$(field span_bytes "$result")" "$delivered" "$daemon_rc" >>"$WORK/results"
+		"$(field span_bytes "$result")" "$(field daemon_switches_per_request "$result")" \
+		"$delivered" "$daemon_rc" >>"$WORK/results"
 }
 
 floor() {
@@ -338,8 +340,8 @@ fmt() {
 }
 
 echo
-printf '%-9s %-10s %6s %9s %11s %8s %8s %8s %8s %7s %8s  %s\n' profile load "span B" "spans/s" "CPU-s/Mspan" "us/span" \
-	"p50 ms" "p99 ms" "RSS MiB" errors "x arena" delivered
+printf '%-9s %-10s %6s %9s %11s %8s %8s %8s %8s %9s %7s %8s  %s\n' profile load "span B" "spans/s" "CPU-s/Mspan" "us/span" \
+	"p50 ms" "p99 ms" "RSS MiB" "ctxsw/req" errors "x arena" delivered
 for profile in $PROFILES; do
 	arena=$(median arena_ns "$WORK/floors" "profile=$profile")
 	for rate in "${LOADS[@]}"; do
@@ -348,13 +350,14 @@ for profile in $PROFILES; do
 		sel=("profile=$profile" "load=$load")
 		us=$(median us_per_span "$WORK/results" "${sel[@]}")
 		ratio=$(awk -v u="$us" -v a="$arena" 'BEGIN { if (a + 0 > 0 && u + 0 > 0) printf "%.1f", u * 1000 / a; else print "-" }')
-		printf '%-9s %-10s %6s %9s %11s %8s %8s %8s %8s %7s %8s  %s\n' "$profile" "$load" \
+		printf '%-9s %-10s %6s %9s %11s %8s %8s %8s %8s %9s %7s %8s  %s\n' "$profile" "$load" \
 			"$(fmt %.0f "$(median span_bytes "$WORK/results" "${sel[@]}")")" \
 			"$(fmt %.0f "$(median spans_per_sec "$WORK/results" "${sel[@]}")")" \
 			"$(fmt %.2f "$us")" "$(fmt %.2f "$us")" \
 			"$(fmt %.2f "$(median p50_ms "$WORK/results" "${sel[@]}")")" \
 			"$(fmt %.2f "$(median p99_ms "$WORK/results" "${sel[@]}")")" \
 			"$(fmt %.1f "$(median rss_mib "$WORK/results" "${sel[@]}")")" \
+			"$(fmt %.1f "$(median switches_per_request "$WORK/results" "${sel[@]}")")" \
 			"$(fmt %.0f "$(median errors "$WORK/results" "${sel[@]}")")" \
 			"$ratio" "$(mode_of delivered "$WORK/results" "${sel[@]}")"
 	done
@@ -370,6 +373,7 @@ for profile in $PROFILES; do
 done
 echo
 echo "x arena: daemon CPU per span / protobuf-c unpack+pack with the arena."
+echo "ctxsw/req: daemon context switches (all threads) per Export request in the window."
 echo "delivered: ok = the sink received exactly the spans the daemon acknowledged, byte for byte."
 echo
 cat "$WORK/results" "$WORK/floors"

@@ -292,9 +292,9 @@ static void sink_usage(FILE *out)
 
 static int sink_parse(int argc, char **argv, struct sink_options *o)
 {
-	int i;
+	int i = 1;
 
-	for (i = 1; i < argc; i++) {
+	while (i < argc) {
 		const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
 		int bad;
 
@@ -303,7 +303,7 @@ static int sink_parse(int argc, char **argv, struct sink_options *o)
 			exit(0);
 		}
 		if (!value) {
-			fprintf(stderr, "gc_loadgen sink: %s needs a value\n", arg);
+			fprintf(stderr, "gc_loadgen sink: %s: unknown option or missing value\n", arg);
 			return -1;
 		}
 		if (strcmp(arg, "--listen") == 0)
@@ -323,7 +323,7 @@ static int sink_parse(int argc, char **argv, struct sink_options *o)
 			fprintf(stderr, "gc_loadgen sink: bad value for %s: %s\n", arg, value);
 			return -1;
 		}
-		i++;
+		i += 2;
 	}
 	return 0;
 }

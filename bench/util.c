@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,5 +132,42 @@ int bench_pid_cpu_ns(int pid, uint64_t *ns)
 		   &utime, &stime) != 2)
 		return -1;
 	*ns = (utime + stime) * (BENCH_NS_PER_SEC / (uint64_t)ticks);
+	return 0;
+}
+
+static int task_context_switches(int pid, const char *tid, uint64_t *count)
+{
+	char path[320], line[128];
+	unsigned long long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/status", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1; /* the thread exited meanwhile */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &n) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %llu", &n) == 1)
+			*count += n;
+	}
+	fclose(f);
+	return 0;
+}
+
+int bench_pid_context_switches(int pid, uint64_t *count)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	*count = 0;
+	while ((e = readdir(dir)) != NULL)
+		if (e->d_name[0] != '.')
+			task_context_switches(pid, e->d_name, count);
+	closedir(dir);
 	return 0;
 }

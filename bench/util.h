@@ -29,4 +29,8 @@ void bench_sort_u32(uint32_t *values, size_t count);
  * nanoseconds. Returns 0 or -1 when the process cannot be read. */
 int bench_pid_cpu_ns(int pid, uint64_t *ns);
 
+/* Context switches (voluntary + involuntary) summed over the live threads
+ * of process pid, from /proc/PID/task/TID/status. Returns 0 or -1. */
+int bench_pid_context_switches(int pid, uint64_t *count);
+
 #endif

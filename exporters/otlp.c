@@ -61,7 +61,7 @@ static const struct gc_option otlp_options[] = {
 	{ "headers", GC_OPT_STRMAP, offsetof(struct otlp_exporter_config, headers),
 	  .help = "gRPC metadata sent with every call, e.g. X-Scope-OrgID" },
 	{ "compression", GC_OPT_STRING, offsetof(struct otlp_exporter_config, compression), "gzip",
-	  .choices = (const char *const[]){ "gzip", "none", "", NULL } },
+	  .choices = (const char *const[]){ "gzip", "none", NULL } },
 	{ 0 },
 };
 

@@ -24,8 +24,11 @@ struct gc_arena {
 
 static struct arena_block *block_new(size_t size)
 {
-	struct arena_block *b = malloc(sizeof(*b) + size);
+	struct arena_block *b;
 
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = malloc(sizeof(*b) + size);
 	if (!b)
 		return NULL;
 	b->next = NULL;
@@ -91,7 +94,7 @@ void *gc_arena_alloc(gc_arena *arena, size_t size)
 	struct arena_block *b = arena->head;
 	size_t rounded;
 
-	if (size > SIZE_MAX - ARENA_ALIGN)
+	if (size > SIZE_MAX / 2)
 		return NULL;
 	rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	if (rounded == 0)
@@ -108,7 +111,7 @@ void *gc_arena_alloc(gc_arena *arena, size_t size)
 
 char *gc_arena_memdup(gc_arena *arena, const void *src, size_t len)
 {
-	char *p = gc_arena_alloc(arena, len + 1);
+	char *p = len < SIZE_MAX ? gc_arena_alloc(arena, len + 1) : NULL;
 
 	if (!p)
 		return NULL;

@@ -1,5 +1,7 @@
 #include "batch.h"
 
+#include "wire.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,9 +98,17 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 {
 	/* Decoded messages take roughly 2-4x their wire size; one block avoids
 	 * most growth steps. */
-	struct gc_batch *b = batch_alloc(signal, len * 3 + 4096);
+	struct gc_batch *b;
 	ProtobufCAllocator alloc;
+	char *why = NULL;
 
+	if (gc_wire_check(descriptor(signal), buf, len, GC_WIRE_MAX_DEPTH, &why)) {
+		gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes): %s",
+			   gc_signal_name(signal), len, why);
+		free(why);
+		return NULL;
+	}
+	b = batch_alloc(signal, len * 3 + 4096);
 	if (!b) {
 		gc_set_err(err, "out of memory");
 		return NULL;
@@ -187,7 +197,8 @@ struct gc_batch *gc_batch_merge(struct gc_batch **inputs, size_t n)
 		size_t *inn = NULL;
 		void **inv = *(void ***)top_items(inputs[i], &inn);
 
-		memcpy(*outv + *outn, inv, *inn * sizeof(void *));
+		if (*inn)
+			memcpy(*outv + *outn, inv, *inn * sizeof(void *));
 		*outn += *inn;
 		out->items += inputs[i]->items;
 		out->parts[out->nparts++] = inputs[i];

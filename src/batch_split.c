@@ -25,27 +25,51 @@ static struct repeated repeated_field(void *m, unsigned number)
 	return r;
 }
 
+/* The data message (Gauge, Sum, Histogram, ...) a Metric carries in its oneof,
+ * and where the Metric points at it; NULL when none is set. */
+static void **metric_data(void *metric)
+{
+	const ProtobufCMessageDescriptor *d = ((ProtobufCMessage *)metric)->descriptor;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+		    *(uint32_t *)((char *)metric + f->quantifier_offset) == f->id)
+			return (void **)((char *)metric + f->offset);
+	}
+	return NULL;
+}
+
+/* Items an entry counts for: 1 per span or log record, a metric's data points. */
 static size_t item_weight(enum gc_signal signal, void *item)
 {
-	struct gc_batch tmp;
-	Opentelemetry__Proto__Metrics__V1__ScopeMetrics scope;
-	Opentelemetry__Proto__Metrics__V1__ResourceMetrics res;
-	Opentelemetry__Proto__Metrics__V1__ScopeMetrics *scopes[1] = { &scope };
-	Opentelemetry__Proto__Metrics__V1__ResourceMetrics *all[1] = { &res };
-	gc_metrics_req req;
+	void **data;
 
 	if (signal != GC_SIGNAL_METRICS)
 		return 1;
-	/* Count one metric's points with the common counter. */
-	scope.n_metrics = 1;
-	scope.metrics = (Opentelemetry__Proto__Metrics__V1__Metric **)&item;
-	res.n_scope_metrics = 1;
-	res.scope_metrics = scopes;
-	req.n_resource_metrics = 1;
-	req.resource_metrics = all;
-	tmp.signal = GC_SIGNAL_METRICS;
-	tmp.metrics = &req;
-	return gc_batch_count(&tmp);
+	data = metric_data(item);
+	return data && *data ? *repeated_field(*data, 1).n : 0;
+}
+
+/* A copy of metric carrying data points [off, off + n) of the original. */
+static void *metric_slice(gc_arena *arena, void *metric, size_t off, size_t n)
+{
+	size_t size = ((ProtobufCMessage *)metric)->descriptor->sizeof_message;
+	void *copy = gc_arena_alloc(arena, size), *data;
+	void **slot;
+	struct repeated points;
+
+	memcpy(copy, metric, size);
+	slot = metric_data(copy);
+	size = ((ProtobufCMessage *)*slot)->descriptor->sizeof_message;
+	data = gc_arena_alloc(arena, size);
+	memcpy(data, *slot, size);
+	points = repeated_field(data, 1);
+	*points.items += off;
+	*points.n = n;
+	*slot = data;
+	return copy;
 }
 
 /* Copies a wrapper message (resource or scope entry) into arena, with its
@@ -137,9 +161,15 @@ size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch 
 		(*out)[0] = batch;
 		return 1;
 	}
-	/* Every scope entry can start a piece, on top of the size-driven ones. */
-	for (size_t r = 0; r < *top.n; r++)
-		cap += *repeated_field((*top.items)[r], 2).n;
+	/* Every scope entry can start a piece, on top of the size-driven ones;
+	 * every divided metric can end one early. */
+	for (size_t r = 0; r < *top.n; r++) {
+		struct repeated scopes = repeated_field((*top.items)[r], 2);
+
+		cap += *scopes.n;
+		for (size_t sc = 0; sc < *scopes.n; sc++)
+			cap += *repeated_field((*scopes.items)[sc], 2).n;
+	}
 	sp.pieces = malloc(cap * sizeof(*sp.pieces));
 	if (!sp.pieces)
 		goto fail;
@@ -153,28 +183,49 @@ size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch 
 			size_t i = 0;
 
 			while (i < *items.n) {
-				size_t take = 0, weight = 0;
+				size_t take = 0, weight = 0, w;
 
 				if (!sp.cur && open_piece(&sp))
 					goto fail;
 				while (i + take < *items.n) {
-					size_t w = item_weight(batch->signal, (*items.items)[i + take]);
-
-					if (sp.cur_items + weight + w > max_items &&
-					    (sp.cur_items + weight > 0))
+					w = item_weight(batch->signal, (*items.items)[i + take]);
+					if (sp.cur_items + weight + w > max_items)
 						break;
 					weight += w;
 					take++;
 				}
-				if (!take) {
+				if (take) {
+					add_slice(&sp, res, scope, *items.items + i, take);
+					i += take;
+					sp.cur_items += weight;
+					if (sp.cur_items >= max_items)
+						close_piece(&sp);
+					continue;
+				}
+				w = item_weight(batch->signal, (*items.items)[i]);
+				if (w <= max_items) { /* fits in the next piece */
 					close_piece(&sp);
 					continue;
 				}
-				add_slice(&sp, res, scope, *items.items + i, take);
-				i += take;
-				sp.cur_items += weight;
-				if (sp.cur_items >= max_items)
-					close_piece(&sp);
+				/* A metric with more points than a piece holds: divide it. */
+				for (size_t off = 0; off < w;) {
+					size_t n;
+					void **one;
+
+					if (!sp.cur && open_piece(&sp))
+						goto fail;
+					n = max_items - sp.cur_items;
+					if (n > w - off)
+						n = w - off;
+					one = gc_arena_alloc(sp.cur->arena, sizeof(*one));
+					*one = metric_slice(sp.cur->arena, (*items.items)[i], off, n);
+					add_slice(&sp, res, scope, one, 1);
+					off += n;
+					sp.cur_items += n;
+					if (sp.cur_items >= max_items)
+						close_piece(&sp);
+				}
+				i++;
 			}
 		}
 	}

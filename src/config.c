@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -314,10 +315,16 @@ char *gc_read_file(const char *path, size_t *len, char **err)
 	FILE *f = fopen(path, "rb");
 	char *text = NULL;
 	size_t cap = 0, n;
+	struct stat st;
 
 	*len = 0;
 	if (!f) {
 		gc_set_err(err, "%s: cannot open config: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		gc_set_err(err, "%s: cannot read config: %s", path, strerror(EISDIR));
+		fclose(f);
 		return NULL;
 	}
 	do {
@@ -335,6 +342,12 @@ char *gc_read_file(const char *path, size_t *len, char **err)
 		n = fread(text + *len, 1, cap - *len - 1, f);
 		*len += n;
 	} while (n > 0);
+	if (ferror(f)) {
+		gc_set_err(err, "%s: cannot read config: %s", path, strerror(errno));
+		fclose(f);
+		free(text);
+		return NULL;
+	}
 	fclose(f);
 	text[*len] = '\0';
 	return text;

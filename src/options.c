@@ -24,6 +24,34 @@ int gc_parse_bool(const char *s, bool *out)
 	return -1;
 }
 
+/* Reads a plain decimal number (digits, optional fraction) at *p, as Go's
+ * duration and size syntax has it: no sign, exponent or hex. */
+static int parse_decimal(const char **p, double *out)
+{
+	const char *start = *p, *q = *p;
+	char buf[64];
+	bool digits = false;
+
+	while (isdigit((unsigned char)*q)) {
+		q++;
+		digits = true;
+	}
+	if (*q == '.') {
+		q++;
+		while (isdigit((unsigned char)*q)) {
+			q++;
+			digits = true;
+		}
+	}
+	if (!digits || (size_t)(q - start) >= sizeof(buf))
+		return -1;
+	memcpy(buf, start, (size_t)(q - start));
+	buf[q - start] = '\0';
+	*out = strtod(buf, NULL);
+	*p = q;
+	return 0;
+}
+
 int gc_parse_duration(const char *s, int64_t *out_ns)
 {
 	static const struct {
@@ -43,17 +71,11 @@ int gc_parse_duration(const char *s, int64_t *out_ns)
 	if (!*p)
 		return -1;
 	while (*p) {
-		char *end;
 		double v;
 		size_t best = 0, best_len = 0;
 
-		errno = 0;
-		if (!isdigit((unsigned char)*p) && *p != '.')
+		if (parse_decimal(&p, &v))
 			return -1;
-		v = strtod(p, &end);
-		if (end == p || errno)
-			return -1;
-		p = end;
 		/* Longest unit match, so "ms" wins over "m". */
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			size_t l = strlen(units[i].unit);
@@ -84,14 +106,10 @@ int gc_parse_bytes(const char *s, int64_t *out)
 		{ "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
 		{ "K", 1024.0 }, { "M", 1048576.0 }, { "G", 1073741824.0 },
 	};
-	char *end;
+	const char *end = s;
 	double v;
 
-	errno = 0;
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || errno)
+	if (parse_decimal(&end, &v))
 		return -1;
 	while (*end == ' ')
 		end++;

@@ -54,9 +54,7 @@ static void check_split(struct gc_batch *b)
 
 		if (p->items != gc_batch_count(p))
 			abort();
-		/* Metrics move whole Metric messages (see test_batch.c), so only
-		 * traces and logs are held to the limit here. */
-		if (p->signal != GC_SIGNAL_METRICS && n > 1 && p->items > PIECE)
+		if (n > 1 && p->items > PIECE)
 			abort();
 		total += p->items;
 		check_encode(p);

@@ -5,6 +5,7 @@
  * fails the test. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -568,9 +569,11 @@ static void test_decode_garbage(void **state)
 
 	assert_null(gc_batch_decode(GC_SIGNAL_TRACES, garbage, sizeof(garbage), &err));
 	assert_non_null(err);
-	assert_string_equal(err, "payload is not a valid OTLP traces export request (3 bytes)");
+	assert_string_equal(err, "payload is not a valid OTLP traces export request (3 bytes): "
+				 "bad field tag at byte 0");
 	assert_null(gc_batch_decode(GC_SIGNAL_METRICS, truncated, sizeof(truncated), &err));
-	assert_string_equal(err, "payload is not a valid OTLP metrics export request (4 bytes)");
+	assert_string_equal(err, "payload is not a valid OTLP metrics export request (4 bytes): "
+				 "length past the end at byte 1");
 	/* A real request cut short by one byte. */
 	assert_null(gc_batch_decode(GC_SIGNAL_TRACES, w.data, w.len - 1, &err));
 	assert_non_null(strstr(err, "not a valid OTLP traces export request"));
@@ -620,6 +623,62 @@ static void test_decode_metrics_counts_data_points(void **state)
 			 OPENTELEMETRY__PROTO__METRICS__V1__METRIC__DATA_EXPONENTIAL_HISTOGRAM);
 	wire_free(&w);
 	gc_batch_unref(b);
+}
+
+/* protobuf-c 1.4.1 accepts a tag whose varint is written in two bytes and
+ * whose field number is 0 (0x82 0x00: field 0, length-delimited) and keeps it as
+ * an unknown field; protobuf_c_message_pack writes it back as the one byte 0x02,
+ * which every decoder, protobuf-c included, rejects: 0 is not a field number.
+ * So gc_batch_decode (src/batch.c) accepts invalid input, the receiver answers
+ * OK, and the batch cannot be encoded into anything a backend accepts. Inside a
+ * resource entry the field survives merging: the batch processor merges the bad
+ * request with other clients' requests and the backend rejects them all.
+ * Found by fuzz_otlp_decode (minimized reproducer: 82 00 00). Fails until decode
+ * refuses field number 0 (or drops unknown fields). */
+static void test_decode_rejects_field_number_zero(void **state)
+{
+	static const uint8_t field0[] = { 0x82, 0x00, 0x00 };
+	struct wire good = traces_wire("ok", shape11, 3);
+	struct gc_batch *a = decode(GC_SIGNAL_TRACES, good), *top, *b, *in[2], *merged, *again;
+	size_t rlen = protobuf_c_message_get_packed_size(&a->traces->resource_spans[0]->base);
+	size_t inner = rlen + sizeof(field0), len = 0, enc_len;
+	uint8_t *bad = malloc(rlen + 16), *enc;
+	bool top_accepted;
+
+	/* A request whose one resource entry ends with field 0. */
+	bad[len++] = 0x0a; /* field 1, length-delimited */
+	for (; inner >= 0x80; inner >>= 7)
+		bad[len++] = (uint8_t)(inner | 0x80);
+	bad[len++] = (uint8_t)inner;
+	len += protobuf_c_message_pack(&a->traces->resource_spans[0]->base, bad + len);
+	memcpy(bad + len, field0, sizeof(field0));
+	len += sizeof(field0);
+
+	top = gc_batch_decode(GC_SIGNAL_TRACES, field0, sizeof(field0), NULL);
+	top_accepted = top != NULL;
+	gc_batch_unref(top);
+	b = gc_batch_decode(GC_SIGNAL_TRACES, bad, len, NULL);
+	free(bad);
+	wire_free(&good);
+	if (!b) {
+		gc_batch_unref(a);
+		if (top_accepted)
+			fail_msg("the request 82 00 00 (field number 0) was accepted");
+		return;
+	}
+	in[0] = a;
+	in[1] = b;
+	merged = gc_batch_merge(in, 2);
+	enc_len = gc_batch_encoded_size(merged);
+	enc = malloc(enc_len);
+	gc_batch_encode(merged, enc);
+	again = gc_batch_decode(GC_SIGNAL_TRACES, enc, enc_len, NULL);
+	free(enc);
+	gc_batch_unref(merged);
+	gc_batch_unref(again);
+	fail_msg("a request with field number 0 was accepted; merged with another client's "
+		 "request, the batch encodes to %zu bytes that %s", enc_len,
+		 again ? "still decode" : "no longer decode");
 }
 
 /* ---- references ----------------------------------------------------------- */
@@ -1001,15 +1060,84 @@ static void test_split_metrics_divides_large_metric(void **state)
 	wire_free(&w);
 }
 
+/* Appends a length-delimited field to buf at *len (buf large enough). */
+static void put_field(uint8_t *buf, size_t *len, unsigned number, const uint8_t *payload,
+		      size_t n)
+{
+	uint64_t v = n;
+
+	buf[(*len)++] = (uint8_t)(number << 3 | 2);
+	do {
+		buf[(*len)++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	memmove(buf + *len, payload, n);
+	*len += n;
+}
+
+/* protobuf-c recurses once per nested message with no limit (200000 levels,
+ * 1.6 MB, overflowed the stack). Nesting past the limit is refused before
+ * decoding, and moderate nesting still decodes. */
+static void test_decode_refuses_deep_nesting(void **state)
+{
+	size_t cap = 8 * 1024 * 1024;
+	uint8_t *a = malloc(cap), *b = malloc(cap), *t;
+	size_t alen = 0, blen;
+	char *err = NULL;
+	struct gc_batch *batch;
+
+	for (int depth = 0; depth < 5000; depth++) {
+		/* AnyValue{array_value: ArrayValue{values: [previous]}} */
+		blen = 0;
+		put_field(b, &blen, 1, a, alen);
+		alen = 0;
+		put_field(a, &alen, 5, b, blen);
+		if (depth == 20) { /* a shallow request of the same shape decodes */
+			uint8_t *req = malloc(cap), *tmp = malloc(cap);
+			size_t rlen = 0, tlen = 0;
+
+			put_field(tmp, &tlen, 1, (const uint8_t *)"k", 1);
+			put_field(tmp, &tlen, 2, a, alen); /* KeyValue */
+			put_field(req, &rlen, 1, tmp, tlen); /* Resource.attributes */
+			tlen = 0;
+			put_field(tmp, &tlen, 1, req, rlen); /* ResourceSpans.resource */
+			rlen = 0;
+			put_field(req, &rlen, 1, tmp, tlen); /* request.resource_spans */
+			batch = gc_batch_decode(GC_SIGNAL_TRACES, req, rlen, &err);
+			assert_non_null(batch);
+			gc_batch_unref(batch);
+			free(req);
+			free(tmp);
+		}
+	}
+	t = b;
+	blen = 0;
+	put_field(t, &blen, 1, (const uint8_t *)"k", 1);
+	put_field(t, &blen, 2, a, alen);
+	alen = 0;
+	put_field(a, &alen, 1, t, blen);
+	blen = 0;
+	put_field(t, &blen, 1, a, alen);
+	alen = 0;
+	put_field(a, &alen, 1, t, blen);
+	assert_null(gc_batch_decode(GC_SIGNAL_TRACES, a, alen, &err));
+	assert_non_null(strstr(err, "messages nest deeper than 100 levels"));
+	free(err);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decode_refuses_deep_nesting),
 		cmocka_unit_test(test_decode_traces),
 		cmocka_unit_test(test_encode_round_trip),
 		cmocka_unit_test(test_decode_empty_request),
 		cmocka_unit_test(test_decode_garbage),
 		cmocka_unit_test(test_decode_logs),
 		cmocka_unit_test(test_decode_metrics_counts_data_points),
+		cmocka_unit_test(test_decode_rejects_field_number_zero),
 		cmocka_unit_test(test_ref_unref),
 		cmocka_unit_test(test_merge_three),
 		cmocka_unit_test(test_merge_outlives_callers),
@@ -1021,7 +1149,6 @@ int main(void)
 		cmocka_unit_test(test_split_logs),
 		cmocka_unit_test(test_split_metrics),
 		cmocka_unit_test(test_split_metrics_divides_large_metric),
-		/* Last: under UBSan the bug it shows aborts the process. */
 		cmocka_unit_test(test_merge_with_empty_request),
 	};
 
