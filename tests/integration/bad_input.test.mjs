@@ -61,6 +61,39 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     await assertStillServes('after-garbage');
   });
 
+  it('attribute values nested 100000 deep -> INVALID_ARGUMENT, not a crash', async () => {
+    // AnyValue{array_value: ArrayValue{values: [AnyValue{...}]}} nested 100000 levels: about
+    // 0.7 MB, well under the size limit. A decoder that recurses without a bound overflows
+    // its stack on this. Built in linear time (lengths first, then bytes front to back), so
+    // the recording peer in this process is never held up.
+    const varint = (v) => {
+      const out = [];
+      for (; v >= 0x80; v = Math.floor(v / 128)) out.push((v & 0x7f) | 0x80);
+      out.push(v);
+      return out;
+    };
+    const field = (num, payload) => Buffer.concat([Buffer.from([(num << 3) | 2, ...varint(payload.length)]), payload]);
+    const depth = 100000;
+    const anyLen = new Array(depth + 1).fill(0); // anyLen[d]: AnyValue at depth d from the bottom
+    const arrLen = new Array(depth + 1).fill(0);
+    for (let d = 1; d <= depth; d++) {
+      arrLen[d] = 1 + varint(anyLen[d - 1]).length + anyLen[d - 1];
+      anyLen[d] = 1 + varint(arrLen[d]).length + arrLen[d];
+    }
+    const bytes = [];
+    for (let d = depth; d >= 1; d--) bytes.push(0x2a, ...varint(arrLen[d]), 0x0a, ...varint(anyLen[d - 1]));
+    const value = Buffer.from(bytes);
+    assert.equal(value.length, anyLen[depth]);
+    const keyValue = Buffer.concat([field(1, Buffer.from('k')), field(2, value)]);
+    const payload = field(1, field(1, field(1, keyValue)));
+    assert.ok(payload.length < 1024 * 1024, `${payload.length} bytes fit under the 1 MiB limit`);
+    const res = await client.unary(TRACE_EXPORT_PATH, payload);
+    badRequests++;
+    assertStatus(res, grpc.status.INVALID_ARGUMENT, 'deep nesting');
+    assert.match(res.details, /nest deeper than 100 levels/);
+    await assertStillServes('after-deep-nesting');
+  });
+
   it('truncated protobuf -> INVALID_ARGUMENT, none of its spans delivered', async () => {
     const { request, spanIds } = smallRequest(5, 'truncated');
     const full = encodeTraceRequest(request);
@@ -113,7 +146,7 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
   it('exactly the valid spans reached the backend', async () => {
     await sleep(500);
     const arrived = backend.spans().map(spanKey);
-    assert.equal(new Set(arrived).size, arrived.length, 'no span arrived twice');
+    assert.equal(new Set(arrived).size, arrived.length, `no span arrived twice\n${daemon.describe()}`);
     assert.deepEqual([...arrived].sort(), [...validSpanIds].sort());
     for (const id of refusedSpanIds) assert.ok(!arrived.includes(id), `span ${id} of a refused request was delivered`);
   });
@@ -124,7 +157,7 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     assert.equal(m.get('otelcol_receiver_accepted_spans', RECEIVER), validSpanIds.length, m.text);
     assert.equal(m.get('otelcol_exporter_sent_spans', { exporter: 'otlp/peer' }), validSpanIds.length, m.text);
     const rejected = 'genai_collector_receiver_rejected_requests_total';
-    assert.equal(m.get(rejected, { ...RECEIVER, reason: 'invalid_argument' }), 2, m.text);
+    assert.equal(m.get(rejected, { ...RECEIVER, reason: 'invalid_argument' }), 3, m.text);
     assert.equal(m.get(rejected, { ...RECEIVER, reason: 'unimplemented' }), unknownMethods.length, m.text);
     // gRPC's transport refuses an oversized message before the collector sees the call, so that
     // one is not in the collector's count; every other refused request is.
