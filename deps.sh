@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake pkg-config git ca-certificates
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
-  libyaml-dev libmicrohttpd-dev libzstd-dev zstd
+  libyaml-dev libmicrohttpd-dev libjansson-dev libzstd-dev zstd
   libcurl4-openssl-dev libnghttp2-dev libssl-dev zlib1g-dev
   libcmocka-dev
 )

@@ -1,5 +1,6 @@
 #include "batch.h"
 
+#include "otlp_json.h"
 #include "wire.h"
 
 #include <stdlib.h>
@@ -12,7 +13,20 @@ typedef Opentelemetry__Proto__Logs__V1__ScopeLogs scope_logs;
 typedef Opentelemetry__Proto__Metrics__V1__ResourceMetrics resource_metrics;
 typedef Opentelemetry__Proto__Metrics__V1__Metric metric;
 
-static const ProtobufCMessageDescriptor *descriptor(enum gc_signal s)
+const ProtobufCMessageDescriptor *gc_response_descriptor(enum gc_signal s)
+{
+	switch (s) {
+	case GC_SIGNAL_TRACES:
+		return &opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor;
+	case GC_SIGNAL_LOGS:
+		return &opentelemetry__proto__collector__logs__v1__export_logs_service_response__descriptor;
+	case GC_SIGNAL_METRICS:
+		return &opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__descriptor;
+	}
+	return NULL;
+}
+
+const ProtobufCMessageDescriptor *gc_request_descriptor(enum gc_signal s)
 {
 	switch (s) {
 	case GC_SIGNAL_TRACES:
@@ -102,7 +116,7 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 	ProtobufCAllocator alloc;
 	char *why = NULL;
 
-	if (gc_wire_check(descriptor(signal), buf, len, GC_WIRE_MAX_DEPTH, &why)) {
+	if (gc_wire_check(gc_request_descriptor(signal), buf, len, GC_WIRE_MAX_DEPTH, &why)) {
 		gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes): %s",
 			   gc_signal_name(signal), len, why);
 		free(why);
@@ -114,7 +128,7 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 		return NULL;
 	}
 	alloc = gc_arena_allocator(b->arena);
-	b->msg = protobuf_c_message_unpack(descriptor(signal), &alloc, len, buf);
+	b->msg = protobuf_c_message_unpack(gc_request_descriptor(signal), &alloc, len, buf);
 	if (!b->msg) {
 		gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes)",
 			   gc_signal_name(signal), len);
@@ -125,10 +139,40 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 	return b;
 }
 
+struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, size_t len,
+				      char **err)
+{
+	struct gc_batch *b = batch_alloc(signal, len * 2 + 4096);
+	char *why = NULL;
+
+	if (!b) {
+		gc_set_err(err, "out of memory");
+		return NULL;
+	}
+	b->msg = gc_otlp_json_decode(gc_request_descriptor(signal), json, len, b->arena, &why);
+	if (!b->msg) {
+		gc_set_err(err, "payload is not a valid OTLP/JSON %s export request: %s",
+			   gc_signal_name(signal), why ? why : "?");
+		free(why);
+		gc_batch_unref(b);
+		return NULL;
+	}
+	b->items = gc_batch_count(b);
+	return b;
+}
+
+struct gc_batch *gc_batch_decode_as(enum gc_signal signal, enum gc_format format,
+				    const uint8_t *buf, size_t len, char **err)
+{
+	if (format == GC_FORMAT_JSON)
+		return gc_batch_decode_json(signal, (const char *)buf, len, err);
+	return gc_batch_decode(signal, buf, len, err);
+}
+
 struct gc_batch *gc_batch_new(enum gc_signal signal)
 {
 	struct gc_batch *b = batch_alloc(signal, 1024);
-	const ProtobufCMessageDescriptor *d = descriptor(signal);
+	const ProtobufCMessageDescriptor *d = gc_request_descriptor(signal);
 
 	if (!b)
 		return NULL;

@@ -20,6 +20,14 @@ typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest gc
 typedef Opentelemetry__Proto__Collector__Logs__V1__ExportLogsServiceRequest gc_logs_req;
 typedef Opentelemetry__Proto__Collector__Metrics__V1__ExportMetricsServiceRequest gc_metrics_req;
 
+/* Request metadata a receiver passed on (HTTP headers, gRPC metadata), in the
+ * batch's arena. Keys are lowercase. */
+struct gc_metadata {
+	size_t n;
+	char **keys;
+	char **values;
+};
+
 struct gc_batch {
 	atomic_int refs;
 	enum gc_signal signal;
@@ -31,14 +39,30 @@ struct gc_batch {
 		ProtobufCMessage *msg;
 	};
 	size_t items;		  /* spans, log records or metric data points */
+	struct gc_metadata *metadata; /* client metadata (include_metadata), or NULL */
 	struct gc_batch **parts;  /* batches this one points into (referenced) */
 	size_t nparts;
 };
+
+/* How an OTLP request body is encoded. */
+enum gc_format { GC_FORMAT_PROTOBUF, GC_FORMAT_JSON };
 
 /* Decodes an OTLP export request of the given signal from wire bytes into a new
  * batch with one reference. The bytes are not kept. NULL with *err on bad input. */
 struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size_t len,
 				 char **err);
+
+/* The same from OTLP/JSON text. */
+struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, size_t len,
+				      char **err);
+
+/* Either, by format. */
+struct gc_batch *gc_batch_decode_as(enum gc_signal signal, enum gc_format format,
+				    const uint8_t *buf, size_t len, char **err);
+
+/* The protobuf-c descriptor of the signal's export request and response. */
+const ProtobufCMessageDescriptor *gc_request_descriptor(enum gc_signal signal);
+const ProtobufCMessageDescriptor *gc_response_descriptor(enum gc_signal signal);
 
 /* An empty batch (request with no resource entries) with one reference. */
 struct gc_batch *gc_batch_new(enum gc_signal signal);

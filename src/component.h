@@ -32,13 +32,15 @@ struct gc_receiver_sink;
 /* True when some pipeline takes this signal from the receiver. */
 bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal);
 
-/* Decodes wire bytes (an OTLP export request) and hands the batch to every
+/* Decodes an OTLP export request (protobuf or JSON) and hands the batch to every
  * pipeline of the signal, decoding once per pipeline so pipelines never share a
  * mutable batch. Returns GC_OK once every pipeline accepted it, GC_ERROR when
  * the payload does not decode (INVALID_ARGUMENT / 400), GC_FULL when some queue
- * was full (UNAVAILABLE / 503). *items gets the number of items decoded. */
-int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal, const uint8_t *buf,
-		    size_t len, size_t *items, char **err);
+ * was full (UNAVAILABLE / 503). *items gets the number of items decoded.
+ * metadata (may be NULL) is copied into each batch. */
+int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
+		    enum gc_format format, const uint8_t *buf, size_t len,
+		    const struct gc_metadata *metadata, size_t *items, char **err);
 
 struct gc_receiver_ops {
 	/* Binds nothing yet. config is the loaded option struct (owned by the

@@ -83,16 +83,33 @@ bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal)
 	return sink->n[signal] > 0;
 }
 
-int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal, const uint8_t *buf,
-		    size_t len, size_t *items, char **err)
+static void attach_metadata(struct gc_batch *b, const struct gc_metadata *md)
+{
+	struct gc_metadata *copy = gc_arena_alloc(b->arena, sizeof(*copy));
+
+	copy->n = md->n;
+	copy->keys = gc_arena_alloc(b->arena, (md->n + 1) * sizeof(char *));
+	copy->values = gc_arena_alloc(b->arena, (md->n + 1) * sizeof(char *));
+	for (size_t i = 0; i < md->n; i++) {
+		copy->keys[i] = gc_arena_strdup(b->arena, md->keys[i]);
+		copy->values[i] = gc_arena_strdup(b->arena, md->values[i]);
+	}
+	b->metadata = copy;
+}
+
+int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
+		    enum gc_format format, const uint8_t *buf, size_t len,
+		    const struct gc_metadata *metadata, size_t *items, char **err)
 {
 	*items = 0;
 	for (size_t i = 0; i < sink->n[signal]; i++) {
-		struct gc_batch *b = gc_batch_decode(signal, buf, len, err);
+		struct gc_batch *b = gc_batch_decode_as(signal, format, buf, len, err);
 		int rc;
 
 		if (!b)
 			return GC_ERROR;
+		if (metadata)
+			attach_metadata(b, metadata);
 		*items = b->items;
 		rc = gc_consume(sink->entries[signal][i], b, err);
 		if (rc != GC_OK)

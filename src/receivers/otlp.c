@@ -1,4 +1,4 @@
-/* Receiver otlp: OTLP over gRPC (and, with protocols.http, over HTTP). */
+/* Receiver otlp: OTLP over gRPC and over HTTP. */
 #include "otlp.h"
 
 #include <stdlib.h>
@@ -11,6 +11,7 @@ struct otlp_receiver {
 	const struct otlp_receiver_config *config;
 	struct gc_receiver_sink *sink;
 	struct otlp_grpc_server *grpc;
+	struct otlp_http_server *http;
 };
 
 static const struct gc_option grpc_options[] = {
@@ -27,9 +28,27 @@ static const struct gc_option grpc_options[] = {
 	{ 0 },
 };
 
+static const struct gc_option cors_options[] = {
+	{ "allowed_origins", GC_OPT_STRLIST,
+	  offsetof(struct otlp_http_config, cors.allowed_origins) -
+		  offsetof(struct otlp_http_config, cors),
+	  .help = "origins browsers may send from: exact, * or wildcards like https://*.example.com" },
+	{ "max_age", GC_OPT_INT,
+	  offsetof(struct otlp_http_config, cors.max_age) - offsetof(struct otlp_http_config, cors),
+	  "0", 0, 86400, "seconds browsers may cache a preflight answer; 0 sends no header" },
+	{ 0 },
+};
+
 static const struct gc_option http_options[] = {
 	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_http_config, endpoint), "0.0.0.0:4318",
-	  .help = "host:port to listen on" },
+	  .help = "host:port to listen on (port 0 picks a free port)" },
+	{ "max_request_body_size", GC_OPT_BYTES,
+	  offsetof(struct otlp_http_config, max_request_body_size), "20MiB", 1024, 2147483647.0,
+	  "larger bodies (before or after gzip) get 413" },
+	{ "include_metadata", GC_OPT_BOOL, offsetof(struct otlp_http_config, include_metadata),
+	  "false", .help = "pass request headers along with the data (lowercased)" },
+	{ "cors", GC_OPT_SECTION, offsetof(struct otlp_http_config, cors), .sub = cors_options,
+	  .present = GC_OPT_NO_PRESENT, .help = "cross-origin requests from browsers" },
 	{ 0 },
 };
 
@@ -45,7 +64,7 @@ static const struct gc_option protocols_options[] = {
 	  .sub = http_options,
 	  .present = offsetof(struct otlp_receiver_config, protocols.http_present) -
 		     offsetof(struct otlp_receiver_config, protocols),
-	  .help = "OTLP/HTTP server (not available in this version)" },
+	  .help = "OTLP/HTTP server (POST /v1/traces, /v1/logs, /v1/metrics)" },
 	{ 0 },
 };
 
@@ -66,10 +85,6 @@ static int otlp_validate(const void *config, const struct gc_node *node, const c
 		return gc_node_error(err, protocols ? protocols : node,
 				     "%s: enable at least one protocol under 'protocols' "
 				     "(grpc or http)", id);
-	if (c->protocols.http_present)
-		return gc_node_error(err, gc_node_get(protocols, "http"),
-				     "%s: protocols.http (OTLP/HTTP) is not available in this "
-				     "version; use protocols.grpc", id);
 	return GC_OK;
 }
 
@@ -93,6 +108,11 @@ static int otlp_start(void *self, char **err)
 		if (!r->grpc)
 			return GC_ERROR;
 	}
+	if (r->config->protocols.http_present) {
+		r->http = otlp_http_start(r->id, &r->config->protocols.http, r->sink, err);
+		if (!r->http)
+			return GC_ERROR;
+	}
 	return GC_OK;
 }
 
@@ -101,7 +121,9 @@ static void otlp_stop(void *self)
 	struct otlp_receiver *r = self;
 
 	otlp_grpc_stop(r->grpc);
+	otlp_http_stop(r->http);
 	r->grpc = NULL;
+	r->http = NULL;
 }
 
 static void otlp_destroy(void *self)
@@ -109,6 +131,7 @@ static void otlp_destroy(void *self)
 	struct otlp_receiver *r = self;
 
 	otlp_grpc_stop(r->grpc);
+	otlp_http_stop(r->http);
 	free(r->id);
 	free(r);
 }

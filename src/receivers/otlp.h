@@ -16,6 +16,12 @@ struct otlp_grpc_config {
 
 struct otlp_http_config {
 	char *endpoint;
+	int64_t max_request_body_size; /* bytes, compressed and decompressed */
+	bool include_metadata;
+	struct {
+		struct gc_strlist allowed_origins;
+		int64_t max_age; /* seconds; 0: no Access-Control-Max-Age */
+	} cors;
 };
 
 struct otlp_receiver_config {
@@ -33,5 +39,13 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 					 struct gc_receiver_sink *sink, char **err);
 /* Stops accepting, lets running calls finish (bounded), joins, frees. */
 void otlp_grpc_stop(struct otlp_grpc_server *server);
+
+struct otlp_http_server;
+
+/* Binds and serves OTLP/HTTP; logs "<id>: http listening on host:port". */
+struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_config *config,
+					 struct gc_receiver_sink *sink, char **err);
+/* Stops accepting, answers running requests, frees. Accepts NULL. */
+void otlp_http_stop(struct otlp_http_server *server);
 
 #endif

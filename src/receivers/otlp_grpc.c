@@ -189,8 +189,8 @@ static void handle_export(struct call *c)
 	}
 	slice = grpc_byte_buffer_reader_readall(&reader);
 	grpc_byte_buffer_reader_destroy(&reader);
-	rc = gc_sink_consume(s->sink, c->signal, GRPC_SLICE_START_PTR(slice),
-			     GRPC_SLICE_LENGTH(slice), &items, &err);
+	rc = gc_sink_consume(s->sink, c->signal, GC_FORMAT_PROTOBUF, GRPC_SLICE_START_PTR(slice),
+			     GRPC_SLICE_LENGTH(slice), NULL, &items, &err);
 	grpc_slice_unref(slice);
 	switch (rc) {
 	case GC_OK:

@@ -1,0 +1,515 @@
+/* OTLP/HTTP server on libmicrohttpd: POST /v1/traces, /v1/logs, /v1/metrics with
+ * application/x-protobuf or application/json bodies, optionally gzip-encoded.
+ * Answers in the request's encoding: 200 with an Export*ServiceResponse once the
+ * batch is in every exporter's queue; otherwise a google.rpc.Status body with
+ * 400 (undecodable), 413 (too large), 415 (content type or encoding), 503 with
+ * Retry-After (queue full), 404 and 405. CORS preflight for browser SDKs. */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "exporter.h"
+#include "google/rpc/status.pb-c.h"
+#include "http_server.h"
+#include "log.h"
+#include "otlp.h"
+#include "otlp_json.h"
+#include "telemetry.h"
+
+#define RETRY_AFTER_SECONDS "1"
+
+static const char *const signal_paths[GC_SIGNAL_COUNT] = { "/v1/traces", "/v1/logs",
+							   "/v1/metrics" };
+
+struct http_request {
+	enum gc_signal signal;
+	enum gc_format format;
+	bool gzip;
+	bool too_large;
+	char *origin; /* allowed CORS origin to echo, or NULL */
+	uint8_t *body;
+	size_t len, cap;
+};
+
+struct otlp_http_server {
+	char *id;
+	const struct otlp_http_config *config;
+	struct gc_receiver_sink *sink;
+	struct MHD_Daemon *daemon;
+	gc_counter *accepted[GC_SIGNAL_COUNT], *refused_full[GC_SIGNAL_COUNT];
+	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_too_large,
+		*rejected_media_type, *rejected_not_found;
+};
+
+/* Matches "application/json; charset=utf-8" against "application/json". */
+static bool media_type_is(const char *header, const char *type)
+{
+	size_t n = strlen(type);
+
+	while (*header == ' ')
+		header++;
+	return !strncasecmp(header, type, n) &&
+	       (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
+}
+
+static bool origin_allowed(const struct otlp_http_config *c, const char *origin)
+{
+	for (size_t i = 0; i < c->cors.allowed_origins.n; i++) {
+		const char *pattern = c->cors.allowed_origins.v[i];
+
+		if (!strcmp(pattern, "*") || !fnmatch(pattern, origin, 0))
+			return true;
+	}
+	return false;
+}
+
+/* Sends body with the standard headers. Takes a copy of body. */
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, const char *type,
+			       const void *body, size_t len, const char *origin, bool retry_after)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	if (type)
+		MHD_add_response_header(r, "Content-Type", type);
+	if (origin) {
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+		MHD_add_response_header(r, "Vary", "Origin");
+	}
+	if (retry_after)
+		MHD_add_response_header(r, "Retry-After", RETRY_AFTER_SECONDS);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "POST, OPTIONS");
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* An error as a google.rpc.Status in the request's encoding. */
+static enum MHD_Result respond_status(struct MHD_Connection *conn, unsigned http_status,
+				      int grpc_code, const char *message, enum gc_format format,
+				      const char *origin)
+{
+	Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
+	enum MHD_Result ret;
+
+	st.code = grpc_code;
+	st.message = (char *)message;
+	if (format == GC_FORMAT_JSON) {
+		char *text = gc_otlp_json_encode(&st.base);
+
+		ret = respond(conn, http_status, "application/json", text ? text : "{}",
+			      text ? strlen(text) : 2, origin,
+			      http_status == MHD_HTTP_SERVICE_UNAVAILABLE);
+		free(text);
+	} else {
+		size_t n = google__rpc__status__get_packed_size(&st);
+		uint8_t *buf = malloc(n ? n : 1);
+
+		google__rpc__status__pack(&st, buf);
+		ret = respond(conn, http_status, "application/x-protobuf", buf, n, origin,
+			      http_status == MHD_HTTP_SERVICE_UNAVAILABLE);
+		free(buf);
+	}
+	return ret;
+}
+
+/* The empty Export*ServiceResponse: no partial_success means all accepted. */
+static enum MHD_Result respond_ok(struct MHD_Connection *conn, struct http_request *req)
+{
+	if (req->format == GC_FORMAT_JSON)
+		return respond(conn, MHD_HTTP_OK, "application/json", "{}", 2, req->origin, false);
+	return respond(conn, MHD_HTTP_OK, "application/x-protobuf", "", 0, req->origin, false);
+}
+
+/* Inflates a gzip body into a new buffer of at most limit bytes. Returns 0, -1
+ * for bad data, -2 when the result would exceed limit. */
+static int gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out, size_t *out_len)
+{
+	z_stream z = { 0 };
+	size_t cap = len * 4 + 1024;
+	uint8_t *buf;
+	int rc;
+
+	if (cap > limit + 1)
+		cap = limit + 1;
+	buf = malloc(cap);
+	if (!buf || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		free(buf);
+		return -1;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	for (;;) {
+		z.next_out = buf + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		rc = inflate(&z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			inflateEnd(&z);
+			free(buf);
+			return -1;
+		}
+		if (z.avail_out == 0) {
+			uint8_t *bigger;
+
+			if (cap > limit) {
+				inflateEnd(&z);
+				free(buf);
+				return -2;
+			}
+			cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
+			bigger = realloc(buf, cap);
+			if (!bigger) {
+				inflateEnd(&z);
+				free(buf);
+				return -1;
+			}
+			buf = bigger;
+		} else if (rc == Z_BUF_ERROR) {
+			inflateEnd(&z); /* input ended before the stream did */
+			free(buf);
+			return -1;
+		}
+	}
+	*out_len = z.total_out;
+	inflateEnd(&z);
+	if (*out_len > limit) {
+		free(buf);
+		return -2;
+	}
+	*out = buf;
+	return 0;
+}
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct gc_metadata *md = cls;
+
+	md->keys = realloc(md->keys, (md->n + 1) * sizeof(char *));
+	md->values = realloc(md->values, (md->n + 1) * sizeof(char *));
+	md->keys[md->n] = strdup(key);
+	for (char *p = md->keys[md->n]; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	md->values[md->n++] = strdup(value ? value : "");
+	return MHD_YES;
+}
+
+static void free_metadata(struct gc_metadata *md)
+{
+	for (size_t i = 0; i < md->n; i++) {
+		free(md->keys[i]);
+		free(md->values[i]);
+	}
+	free(md->keys);
+	free(md->values);
+}
+
+/* The whole body is in: decompress, decode, hand to the pipelines, answer. */
+static enum MHD_Result finish_request(struct otlp_http_server *s, struct MHD_Connection *conn,
+				      struct http_request *req)
+{
+	uint8_t *body = req->body, *inflated = NULL;
+	size_t len = req->len, items = 0;
+	struct gc_metadata md = { 0 };
+	enum MHD_Result ret;
+	char *err = NULL;
+	int rc;
+
+	if (req->gzip) {
+		rc = gunzip(req->body, req->len, (size_t)s->config->max_request_body_size, &inflated,
+			    &len);
+		if (rc == -2) {
+			gc_counter_add(s->rejected_too_large, 1);
+			return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
+					      "decompressed body exceeds max_request_body_size",
+					      req->format, req->origin);
+		}
+		if (rc) {
+			gc_counter_add(s->rejected_invalid, 1);
+			return respond_status(conn, MHD_HTTP_BAD_REQUEST, 3,
+					      "body is not valid gzip", req->format, req->origin);
+		}
+		body = inflated;
+	}
+	if (s->config->include_metadata)
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &md);
+	rc = gc_sink_consume(s->sink, req->signal, req->format, body ? body : (uint8_t *)"", len,
+			     s->config->include_metadata ? &md : NULL, &items, &err);
+	free(inflated);
+	free_metadata(&md);
+	switch (rc) {
+	case GC_OK:
+		gc_counter_add(s->accepted[req->signal], items);
+		ret = respond_ok(conn, req);
+		break;
+	case GC_FULL:
+		gc_counter_add(s->refused_full[req->signal], items);
+		gc_counter_add(s->rejected_unavailable, 1);
+		ret = respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+				     err ? err : "queue full; retry later", req->format, req->origin);
+		break;
+	default:
+		gc_counter_add(s->rejected_invalid, 1);
+		ret = respond_status(conn, MHD_HTTP_BAD_REQUEST, 3, err ? err : "invalid request",
+				     req->format, req->origin);
+		break;
+	}
+	free(err);
+	return ret;
+}
+
+static enum MHD_Result preflight(struct otlp_http_server *s, struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (origin && origin_allowed(s->config, origin)) {
+		const char *req_headers = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+		char max_age[32];
+
+		MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+		MHD_add_response_header(r, "Access-Control-Allow-Methods", "POST");
+		if (req_headers)
+			MHD_add_response_header(r, "Access-Control-Allow-Headers", req_headers);
+		if (s->config->cors.max_age > 0) {
+			snprintf(max_age, sizeof(max_age), "%lld",
+				 (long long)s->config->cors.max_age);
+			MHD_add_response_header(r, "Access-Control-Max-Age", max_age);
+		}
+		MHD_add_response_header(r, "Vary", "Origin");
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* First call for a request: only headers are known. Returns a new request, or
+ * NULL after queueing an error response. */
+static struct http_request *start_request(struct otlp_http_server *s, struct MHD_Connection *conn,
+					  const char *url, const char *method,
+					  enum MHD_Result *ret)
+{
+	const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	const char *cenc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
+	const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	struct http_request req = { 0 };
+	int signal = -1;
+
+	for (int i = 0; i < GC_SIGNAL_COUNT; i++)
+		if (!strcmp(url, signal_paths[i]))
+			signal = i;
+	if (origin && s->config->cors.allowed_origins.n && origin_allowed(s->config, origin))
+		req.origin = strdup(origin);
+	if (signal < 0) {
+		gc_counter_add(s->rejected_not_found, 1);
+		*ret = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
+			       "not found: OTLP/HTTP paths are /v1/traces, /v1/logs and /v1/metrics\n",
+			       68, req.origin, false);
+		goto refused;
+	}
+	req.signal = (enum gc_signal)signal;
+	req.format = ctype && media_type_is(ctype, "application/json") ? GC_FORMAT_JSON
+								     : GC_FORMAT_PROTOBUF;
+	if (strcmp(method, "POST")) {
+		*ret = respond_status(conn, MHD_HTTP_METHOD_NOT_ALLOWED, 12,
+				      "only POST is allowed", req.format, req.origin);
+		goto refused;
+	}
+	if (!ctype || (!media_type_is(ctype, "application/x-protobuf") &&
+		       !media_type_is(ctype, "application/json"))) {
+		gc_counter_add(s->rejected_media_type, 1);
+		*ret = respond_status(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 3,
+				      "Content-Type must be application/x-protobuf or application/json",
+				      GC_FORMAT_PROTOBUF, req.origin);
+		goto refused;
+	}
+	if (cenc && strcasecmp(cenc, "identity")) {
+		if (strcasecmp(cenc, "gzip")) {
+			gc_counter_add(s->rejected_media_type, 1);
+			*ret = respond_status(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 3,
+					      "Content-Encoding must be gzip or identity", req.format,
+					      req.origin);
+			goto refused;
+		}
+		req.gzip = true;
+	}
+	if (clen && strtoull(clen, NULL, 10) > (unsigned long long)s->config->max_request_body_size) {
+		gc_counter_add(s->rejected_too_large, 1);
+		*ret = respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
+				      "body exceeds max_request_body_size", req.format, req.origin);
+		goto refused;
+	}
+	{
+		struct http_request *r = malloc(sizeof(*r));
+
+		*r = req;
+		*ret = MHD_YES;
+		return r;
+	}
+refused:
+	free(req.origin);
+	return NULL;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **con_cls)
+{
+	struct otlp_http_server *s = cls;
+	struct http_request *req = *con_cls;
+	enum MHD_Result ret;
+
+	if (!req) {
+		if (!strcmp(method, "OPTIONS"))
+			return preflight(s, conn);
+		req = start_request(s, conn, url, method, &ret);
+		*con_cls = req;
+		return ret;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (req->too_large)
+			return MHD_YES;
+		if (req->len + n > (size_t)s->config->max_request_body_size) {
+			req->too_large = true;
+			free(req->body);
+			req->body = NULL;
+			req->len = req->cap = 0;
+			return MHD_YES;
+		}
+		if (req->len + n > req->cap) {
+			size_t cap = req->cap ? req->cap : 64 * 1024;
+			uint8_t *p;
+
+			while (cap < req->len + n)
+				cap *= 2;
+			p = realloc(req->body, cap);
+			if (!p)
+				return MHD_NO;
+			req->body = p;
+			req->cap = cap;
+		}
+		memcpy(req->body + req->len, upload_data, n);
+		req->len += n;
+		return MHD_YES;
+	}
+	if (req->too_large) {
+		gc_counter_add(s->rejected_too_large, 1);
+		return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
+				      "body exceeds max_request_body_size", req->format, req->origin);
+	}
+	return finish_request(s, conn, req);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	struct http_request *req = *con_cls;
+
+	if (!req)
+		return;
+	free(req->body);
+	free(req->origin);
+	free(req);
+	*con_cls = NULL;
+}
+
+static void register_metrics(struct otlp_http_server *s)
+{
+	char labels[256], name[128], rl[320];
+
+	snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"http\"", s->id);
+	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++) {
+		snprintf(name, sizeof(name), "otelcol_receiver_accepted_%s", gc_signal_items(sig));
+		s->accepted[sig] = gc_metrics_counter(
+			name, "Items accepted and queued for every exporter of the pipeline.", labels);
+		snprintf(name, sizeof(name), "otelcol_receiver_refused_%s", gc_signal_items(sig));
+		snprintf(rl, sizeof(rl), "%s,reason=\"queue_full\"", labels);
+		s->refused_full[sig] = gc_metrics_counter(
+			name, "Items refused (the client was told to retry).", rl);
+	}
+#define REJECTED(field, reason)                                                               \
+	snprintf(rl, sizeof(rl), "%s,reason=\"" reason "\"", labels);                          \
+	s->field = gc_metrics_counter("genai_collector_receiver_rejected_requests_total",      \
+				      "Requests answered with an error status, by reason.", rl)
+	REJECTED(rejected_invalid, "invalid_argument");
+	REJECTED(rejected_unavailable, "unavailable");
+	REJECTED(rejected_too_large, "too_large");
+	REJECTED(rejected_media_type, "unsupported_media_type");
+	REJECTED(rejected_not_found, "not_found");
+#undef REJECTED
+}
+
+struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_config *config,
+					 struct gc_receiver_sink *sink, char **err)
+{
+	struct otlp_http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	const union MHD_DaemonInfo *info;
+	const char *colon;
+	char *msg = NULL;
+
+	s->id = strdup(id);
+	s->config = config;
+	s->sink = sink;
+	register_metrics(s);
+	if (gc_resolve_endpoint(config->endpoint, &ss, &sslen, &msg)) {
+		gc_set_err(err, "%s: %s", id, msg);
+		free(msg);
+		goto fail;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 1 ? cores : 1),
+		MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
+		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+	if (!s->daemon) {
+		gc_set_err(err, "%s: cannot listen on %s for OTLP/HTTP (address in use or invalid)",
+			   id, config->endpoint);
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	colon = strrchr(config->endpoint, ':');
+	if (colon && colon != config->endpoint)
+		gc_info(id, "http listening on %.*s:%u", (int)(colon - config->endpoint),
+			config->endpoint, info ? info->port : 0);
+	else
+		gc_info(id, "http listening on 0.0.0.0:%u", info ? info->port : 0);
+	return s;
+fail:
+	otlp_http_stop(s);
+	return NULL;
+}
+
+void otlp_http_stop(struct otlp_http_server *s)
+{
+	if (!s)
+		return;
+	/* MHD_stop_daemon lets running handlers finish and answers them. */
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	free(s->id);
+	free(s);
+}
