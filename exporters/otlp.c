@@ -277,11 +277,35 @@ static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
 	grpc_slice_unref(slice);
 }
 
+static void release_encoding(void *arena)
+{
+	gc_arena_destroy(arena);
+}
+
+/* The encoded request as a slice over an arena block, which goes back to the
+ * arena's block cache when gRPC is done with the slice (possibly after the call
+ * returns, on another thread). */
+static grpc_slice encode_request(const struct gc_batch *batch)
+{
+	size_t size = gc_batch_encoded_size(batch);
+	gc_arena *arena = gc_arena_create(size);
+	uint8_t *buf = arena ? gc_arena_alloc(arena, size ? size : 1) : NULL;
+	grpc_slice slice;
+
+	if (!buf) {
+		gc_arena_destroy(arena);
+		slice = grpc_slice_malloc(size);
+		gc_batch_encode(batch, GRPC_SLICE_START_PTR(slice));
+		return slice;
+	}
+	gc_batch_encode(batch, buf);
+	return grpc_slice_new_with_user_data(buf, size, release_encoding, arena);
+}
+
 static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err)
 {
 	struct otlp_exporter *e = self;
-	size_t size = gc_batch_encoded_size(batch);
-	grpc_slice payload = grpc_slice_malloc(size);
+	grpc_slice payload = encode_request(batch);
 	grpc_byte_buffer *request, *response = NULL;
 	grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
 	grpc_metadata_array initial_md, trailing_md;
@@ -295,7 +319,6 @@ static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *
 	grpc_event ev;
 	int rc;
 
-	gc_batch_encode(batch, GRPC_SLICE_START_PTR(payload));
 	request = grpc_raw_byte_buffer_create(&payload, 1);
 	grpc_slice_unref(payload);
 	grpc_metadata_array_init(&initial_md);

@@ -1,5 +1,6 @@
 #include "arena.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,16 @@
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_BLOCK (16 * 1024)
 #define ARENA_MAX_BLOCK (4 * 1024 * 1024)
+
+/* Freed blocks are kept for reuse, by power-of-two size class from 16 KiB to
+ * 4 MiB, up to BLOCK_CACHE_BYTES in all. A batch's blocks are allocated on a
+ * receiver thread and freed on an exporter thread, so the cache is shared; it
+ * saves the malloc/free of 16 KiB-4 MiB blocks on every request (bench/run.sh:
+ * 10.6 -> 9.4 us of CPU per metadata span before the allocator tuning in
+ * main.c). */
+#define CLASS_MIN_SHIFT 14
+#define CLASS_COUNT 9 /* 16 KiB << 8 = 4 MiB */
+#define BLOCK_CACHE_BYTES (16u * 1024 * 1024)
 
 struct arena_block {
 	struct arena_block *next;
@@ -22,19 +33,82 @@ struct gc_arena {
 	size_t reserved;
 };
 
+static struct {
+	pthread_mutex_t lock;
+	struct arena_block *free[CLASS_COUNT];
+	size_t bytes;
+} block_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The size class holding size bytes, or -1 when size is above the largest. */
+static int size_class(size_t size)
+{
+	int c = 0;
+
+	while (c < CLASS_COUNT && ((size_t)1 << (CLASS_MIN_SHIFT + c)) < size)
+		c++;
+	return c < CLASS_COUNT ? c : -1;
+}
+
+/* A block of at least size usable bytes; class-sized (and maybe recycled)
+ * when size fits a class. */
 static struct arena_block *block_new(size_t size)
 {
-	struct arena_block *b;
+	struct arena_block *b = NULL;
+	int c = size_class(size);
 
-	if (size > SIZE_MAX - sizeof(*b))
-		return NULL;
-	b = malloc(sizeof(*b) + size);
-	if (!b)
-		return NULL;
+	if (c >= 0) {
+		size = (size_t)1 << (CLASS_MIN_SHIFT + c);
+		pthread_mutex_lock(&block_cache.lock);
+		b = block_cache.free[c];
+		if (b) {
+			block_cache.free[c] = b->next;
+			block_cache.bytes -= size;
+		}
+		pthread_mutex_unlock(&block_cache.lock);
+	}
+	if (!b) {
+		if (size > SIZE_MAX - sizeof(*b))
+			return NULL;
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+	}
 	b->next = NULL;
 	b->size = size;
 	b->used = 0;
 	return b;
+}
+
+static void block_free(struct arena_block *b)
+{
+	int c = size_class(b->size);
+
+	if (c >= 0 && b->size == (size_t)1 << (CLASS_MIN_SHIFT + c)) {
+		pthread_mutex_lock(&block_cache.lock);
+		if (block_cache.bytes + b->size <= BLOCK_CACHE_BYTES) {
+			b->next = block_cache.free[c];
+			block_cache.free[c] = b;
+			block_cache.bytes += b->size;
+			b = NULL;
+		}
+		pthread_mutex_unlock(&block_cache.lock);
+	}
+	free(b);
+}
+
+void gc_arena_trim_cache(void)
+{
+	pthread_mutex_lock(&block_cache.lock);
+	for (int c = 0; c < CLASS_COUNT; c++) {
+		while (block_cache.free[c]) {
+			struct arena_block *b = block_cache.free[c];
+
+			block_cache.free[c] = b->next;
+			free(b);
+		}
+	}
+	block_cache.bytes = 0;
+	pthread_mutex_unlock(&block_cache.lock);
 }
 
 gc_arena *gc_arena_create(size_t first_block)
@@ -55,7 +129,7 @@ void gc_arena_destroy(gc_arena *arena)
 		return;
 	for (b = arena->head; b; b = next) {
 		next = b->next;
-		free(b);
+		block_free(b);
 	}
 	free(arena);
 }
@@ -73,7 +147,7 @@ static void *alloc_slow(gc_arena *a, size_t size)
 	b = block_new(bsize);
 	if (!b)
 		return NULL;
-	a->reserved += bsize;
+	a->reserved += b->size;
 	if (a->head && size > a->next_size / 2 &&
 	    a->head->size - a->head->used > size / 4) {
 		b->next = a->head->next;

@@ -28,6 +28,9 @@ char *gc_arena_strdup(gc_arena *arena, const char *s);
 size_t gc_arena_used(const gc_arena *arena);
 size_t gc_arena_reserved(const gc_arena *arena);
 
+/* Returns the blocks kept for reuse to the system (at exit, or to shrink). */
+void gc_arena_trim_cache(void);
+
 /* A protobuf-c allocator over the arena: free is a no-op. */
 ProtobufCAllocator gc_arena_allocator(gc_arena *arena);
 

@@ -1,10 +1,12 @@
 /* genai-collector: CLI, signal handling and config reload. */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "config.h"
 #include "log.h"
 #include "service.h"
@@ -136,6 +138,19 @@ static struct gc_service *reload(struct source *running, struct gc_service *svc)
 	return svc;
 }
 
+/* glibc's defaults give freed memory back eagerly: every request's buffers
+ * (ours and gRPC's, 60-250 KB each) were trimmed with madvise and faulted back
+ * in, about half the CPU of a passthrough. These keep up to 8 MiB free per heap
+ * and serve allocations up to 1 MiB from the heap, with at most 4 heaps.
+ * Measured with bench/run.sh: ~9 -> ~5 us of CPU per span (metadata spans),
+ * ~18 -> ~8 (2 KB content), peak RSS ~32 -> ~50 MiB and ~45 -> ~79 MiB. */
+static void tune_allocator(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	mallopt(M_ARENA_MAX, 4);
+}
+
 static int cmd_run(const char *path)
 {
 	struct source src = { 0 };
@@ -145,6 +160,7 @@ static int cmd_run(const char *path)
 	char *err = NULL;
 	int sig;
 
+	tune_allocator();
 	if (read_source(&src, path, &err) || parse_source(&src, &config, &err)) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -185,6 +201,7 @@ static int cmd_run(const char *path)
 	}
 	gc_service_shutdown(svc);
 	free(src.text);
+	gc_arena_trim_cache();
 	gc_info("service", "stopped");
 	return 0;
 }

@@ -55,6 +55,8 @@ struct worker {
 	grpc_completion_queue *cq;
 	pthread_t thread;
 	bool running;
+	uint8_t *buf; /* reused for messages that arrive in several slices */
+	size_t cap;
 };
 
 struct signal_counters {
@@ -159,12 +161,66 @@ static void finish(struct call *c, grpc_status_code status, const char *details)
 	}
 }
 
+/* The message as one contiguous range: the slice itself when it came in one,
+ * else a copy into the worker's buffer (kept between calls, so large messages
+ * do not cost an allocation each). Returns false when out of memory. */
+static bool append(struct worker *w, size_t *total, const grpc_slice *slice)
+{
+	size_t n = GRPC_SLICE_LENGTH(*slice);
+
+	if (*total + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 64 * 1024;
+		uint8_t *p;
+
+		while (cap < *total + n)
+			cap *= 2;
+		p = realloc(w->buf, cap);
+		if (!p)
+			return false;
+		w->buf = p;
+		w->cap = cap;
+	}
+	memcpy(w->buf + *total, GRPC_SLICE_START_PTR(*slice), n);
+	*total += n;
+	return true;
+}
+
+/* The message as one contiguous range: the slice itself when it came in one,
+ * else a copy into the worker's buffer (kept between calls, so large messages
+ * do not cost an allocation each). Returns false when out of memory. */
+static bool message_bytes(struct worker *w, grpc_byte_buffer_reader *reader, const uint8_t **data,
+			  size_t *len)
+{
+	grpc_slice *first, *next;
+	size_t total = 0;
+
+	if (!grpc_byte_buffer_reader_peek(reader, &first)) {
+		*data = (const uint8_t *)"";
+		*len = 0;
+		return true;
+	}
+	if (!grpc_byte_buffer_reader_peek(reader, &next)) {
+		*data = GRPC_SLICE_START_PTR(*first);
+		*len = GRPC_SLICE_LENGTH(*first);
+		return true;
+	}
+	if (!append(w, &total, first))
+		return false;
+	do {
+		if (!append(w, &total, next))
+			return false;
+	} while (grpc_byte_buffer_reader_peek(reader, &next));
+	*data = w->buf;
+	*len = total;
+	return true;
+}
+
 static void handle_export(struct call *c)
 {
 	struct otlp_grpc_server *s = c->worker->server;
 	grpc_byte_buffer_reader reader;
-	grpc_slice slice;
-	size_t items = 0;
+	const uint8_t *data;
+	size_t len, items = 0;
 	char *err = NULL;
 	int rc;
 
@@ -187,11 +243,13 @@ static void handle_export(struct call *c)
 		finish(c, GRPC_STATUS_INVALID_ARGUMENT, "cannot decompress the request message");
 		return;
 	}
-	slice = grpc_byte_buffer_reader_readall(&reader);
+	if (!message_bytes(c->worker, &reader, &data, &len)) {
+		grpc_byte_buffer_reader_destroy(&reader);
+		finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	rc = gc_sink_consume(s->sink, c->signal, GC_FORMAT_PROTOBUF, data, len, NULL, &items, &err);
 	grpc_byte_buffer_reader_destroy(&reader);
-	rc = gc_sink_consume(s->sink, c->signal, GC_FORMAT_PROTOBUF, GRPC_SLICE_START_PTR(slice),
-			     GRPC_SLICE_LENGTH(slice), NULL, &items, &err);
-	grpc_slice_unref(slice);
 	switch (rc) {
 	case GC_OK:
 		gc_counter_add(s->counters[c->signal].accepted, items);
@@ -417,6 +475,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 					free_call(ev.tag);
 			}
 		grpc_completion_queue_destroy(s->workers[i].cq);
+		free(s->workers[i].buf);
 	}
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->shutdown_cond);

@@ -57,6 +57,8 @@ static void test_allocations_do_not_overlap(void **state)
 	gc_arena_destroy(a);
 }
 
+/* Blocks come in power-of-two classes from 16 KiB, so a first block asked for
+ * as 4096 bytes holds 16 KiB. */
 static void test_used_and_reserved_accounting(void **state)
 {
 	gc_arena *a = gc_arena_create(4096);
@@ -65,18 +67,37 @@ static void test_used_and_reserved_accounting(void **state)
 	assert_int_equal(gc_arena_reserved(a), 0); /* nothing reserved before the first alloc */
 	assert_non_null(gc_arena_alloc(a, 1));
 	assert_int_equal(gc_arena_used(a), 16);
-	assert_int_equal(gc_arena_reserved(a), 4096);
+	assert_int_equal(gc_arena_reserved(a), 16384);
 	assert_non_null(gc_arena_alloc(a, 0)); /* size 0 still gives a distinct pointer */
 	assert_int_equal(gc_arena_used(a), 32);
 	assert_non_null(gc_arena_alloc(a, 17));
 	assert_int_equal(gc_arena_used(a), 64);
-	assert_non_null(gc_arena_alloc(a, 4096 - 64)); /* fills the first block exactly */
-	assert_int_equal(gc_arena_used(a), 4096);
-	assert_int_equal(gc_arena_reserved(a), 4096);
+	assert_non_null(gc_arena_alloc(a, 16384 - 64)); /* fills the first block exactly */
+	assert_int_equal(gc_arena_used(a), 16384);
+	assert_int_equal(gc_arena_reserved(a), 16384);
 	assert_non_null(gc_arena_alloc(a, 16)); /* needs a second block */
-	assert_int_equal(gc_arena_used(a), 4112);
-	assert_true(gc_arena_reserved(a) > 4096);
+	assert_int_equal(gc_arena_used(a), 16400);
+	assert_true(gc_arena_reserved(a) > 16384);
 	gc_arena_destroy(a);
+}
+
+/* A destroyed arena's blocks serve the next arena of the same size class
+ * instead of going back to malloc. */
+static void test_blocks_are_recycled(void **state)
+{
+	gc_arena *a = gc_arena_create(20000), *b;
+	unsigned char *first, *again;
+
+	gc_arena_trim_cache();
+	first = gc_arena_alloc(a, 100);
+	memset(first, 0x11, 100);
+	gc_arena_destroy(a);
+	b = gc_arena_create(30000); /* the same 32 KiB class */
+	again = gc_arena_alloc(b, 100);
+	assert_ptr_equal(again, first);
+	assert_int_equal(gc_arena_reserved(b), 32768);
+	gc_arena_destroy(b);
+	gc_arena_trim_cache();
 }
 
 static void test_large_allocation_bigger_than_block(void **state)
@@ -105,17 +126,19 @@ static void test_large_allocation_bigger_than_block(void **state)
  * small allocations. */
 static void test_large_allocation_keeps_current_block(void **state)
 {
-	gc_arena *a = gc_arena_create(4096);
+	gc_arena *a = gc_arena_create(16384);
 	unsigned char *small1, *big, *small2;
 
 	small1 = gc_arena_alloc(a, 16);
-	big = gc_arena_alloc(a, 10000); /* > half the next block, head still has 4080 free */
+	/* Does not fit the 16368 bytes left, is more than half the next block
+	 * (32 KiB), and the head's free space is worth keeping. */
+	big = gc_arena_alloc(a, 20000);
 	assert_non_null(big);
-	memset(big, 0x33, 10000);
+	memset(big, 0x33, 20000);
 	small2 = gc_arena_alloc(a, 16);
 	assert_ptr_equal(small2, small1 + 16);
-	assert_int_equal(gc_arena_reserved(a), 4096 + 10000);
-	assert_int_equal(gc_arena_used(a), 16 + 10000 + 16);
+	assert_int_equal(gc_arena_reserved(a), 16384 + 32768);
+	assert_int_equal(gc_arena_used(a), 16 + 20000 + 16);
 	gc_arena_destroy(a);
 }
 
@@ -260,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_every_allocation_aligned),
 		cmocka_unit_test(test_allocations_do_not_overlap),
 		cmocka_unit_test(test_used_and_reserved_accounting),
+		cmocka_unit_test(test_blocks_are_recycled),
 		cmocka_unit_test(test_large_allocation_bigger_than_block),
 		cmocka_unit_test(test_large_allocation_keeps_current_block),
 		cmocka_unit_test(test_memdup_and_strdup),

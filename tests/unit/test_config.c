@@ -443,9 +443,10 @@ static void test_otlp_receiver_needs_protocols(void **state)
 	assert_config_error("receivers:\n  otlp:\n    protocols: {}\n",
 			    "test.yaml:3:16: otlp: enable at least one protocol under 'protocols' "
 			    "(grpc or http)");
-	assert_config_error("receivers:\n  otlp:\n    protocols:\n      http:\n",
-			    "test.yaml:4:12: otlp: protocols.http (OTLP/HTTP) is not available in "
-			    "this version; use protocols.grpc");
+	assert_config_error("receivers:\n  otlp:\n    protocols:\n      http:\n"
+			    "        max_request_body_size: 12\n",
+			    "test.yaml:5:32: otlp: 'max_request_body_size' must be between 1024 "
+			    "and 2147483647");
 }
 
 static void test_batch_max_below_size(void **state)
