@@ -229,51 +229,18 @@ static const char *status_name(grpc_status_code st)
 	return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "UNKNOWN";
 }
 
-static const ProtobufCMessageDescriptor *const response_descriptors[GC_SIGNAL_COUNT] = {
-	&opentelemetry__proto__collector__trace__v1__export_trace_service_response__descriptor,
-	&opentelemetry__proto__collector__logs__v1__export_logs_service_response__descriptor,
-	&opentelemetry__proto__collector__metrics__v1__export_metrics_service_response__descriptor,
-};
-
-/* A field of a decoded message, found by number through its descriptor. */
-static void *field_ptr(const ProtobufCMessage *m, unsigned number)
-{
-	const ProtobufCFieldDescriptor *f =
-		protobuf_c_message_descriptor_get_field(m->descriptor, number);
-
-	return f ? (char *)m + f->offset : NULL;
-}
-
-/* Reads partial_success from an Export*ServiceResponse. All three responses
- * share its shape: field 1 holds {1: rejected count (int64), 2: error_message}. */
+/* Reads partial_success from an Export*ServiceResponse in bb. */
 static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
 				 struct gc_send_result *res)
 {
 	grpc_byte_buffer_reader reader;
 	grpc_slice slice;
-	ProtobufCMessage *r;
 
 	if (!bb || !grpc_byte_buffer_reader_init(&reader, bb))
 		return;
 	slice = grpc_byte_buffer_reader_readall(&reader);
 	grpc_byte_buffer_reader_destroy(&reader);
-	r = protobuf_c_message_unpack(response_descriptors[signal], NULL, GRPC_SLICE_LENGTH(slice),
-				      GRPC_SLICE_START_PTR(slice));
-	if (r) {
-		ProtobufCMessage **ps = field_ptr(r, 1);
-
-		if (ps && *ps) {
-			int64_t *rejected = field_ptr(*ps, 1);
-			ProtobufCBinaryData *msg = field_ptr(*ps, 2);
-
-			if (rejected && *rejected > 0)
-				res->rejected_items = (size_t)*rejected;
-			if ((rejected && *rejected) || (msg && msg->len))
-				res->rejected_message = strndup(msg ? (const char *)msg->data : "",
-								msg ? msg->len : 0);
-		}
-		protobuf_c_message_free_unpacked(r, NULL);
-	}
+	gc_read_partial_success(signal, GRPC_SLICE_START_PTR(slice), GRPC_SLICE_LENGTH(slice), res);
 	grpc_slice_unref(slice);
 }
 

@@ -1,4 +1,5 @@
 /* genai-collector: CLI, signal handling and config reload. */
+#include <curl/curl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -161,6 +162,8 @@ static int cmd_run(const char *path)
 	int sig;
 
 	tune_allocator();
+	/* Not thread-safe: before any thread exists. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (read_source(&src, path, &err) || parse_source(&src, &config, &err)) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -202,6 +205,7 @@ static int cmd_run(const char *path)
 	gc_service_shutdown(svc);
 	free(src.text);
 	gc_arena_trim_cache();
+	curl_global_cleanup();
 	gc_info("service", "stopped");
 	return 0;
 }

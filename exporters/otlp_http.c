@@ -1,0 +1,393 @@
+/* Exporter otlp_http (alias otlphttp): OTLP/HTTP with protobuf bodies over
+ * libcurl. HTTP/2 when the server offers it over TLS (ALPN), or over cleartext
+ * with http2_prior_knowledge; HTTP/1.1 otherwise. Retries 429, 502, 503 and 504
+ * (honouring Retry-After) and connection failures. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "exporter.h"
+#include "google/rpc/status.pb-c.h"
+#include "log.h"
+
+#define MAX_RESPONSE_BYTES (64 * 1024)
+#define MAX_HANDLES 64
+
+struct otlp_http_tls_config {
+	bool insecure_skip_verify;
+	char *ca_file, *cert_file, *key_file;
+};
+
+struct otlp_http_exporter_config {
+	struct gc_exporter_settings settings; /* first: the exporter runtime reads it */
+	char *endpoint;
+	char *traces_endpoint, *logs_endpoint, *metrics_endpoint;
+	struct otlp_http_tls_config tls;
+	struct gc_strmap headers;
+	char *compression;
+	bool http2_prior_knowledge;
+};
+
+struct otlp_http_exporter {
+	char *id;
+	const struct otlp_http_exporter_config *config;
+	char *urls[GC_SIGNAL_COUNT];
+	struct curl_slist *headers;
+	/* Idle easy handles: each keeps its connections, so reusing them keeps
+	 * connections (and HTTP/2 sessions) alive between sends. */
+	pthread_mutex_t lock;
+	CURL *idle[MAX_HANDLES];
+	size_t n_idle;
+};
+
+static const struct gc_option tls_options[] = {
+	{ "insecure_skip_verify", GC_OPT_BOOL,
+	  offsetof(struct otlp_http_tls_config, insecure_skip_verify), "false",
+	  .help = "do not verify the server certificate (testing only)" },
+	{ "ca_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, ca_file),
+	  .help = "PEM CA bundle to verify the server (default: system roots)" },
+	{ "cert_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, cert_file),
+	  .help = "PEM client certificate for mutual TLS" },
+	{ "key_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, key_file),
+	  .help = "PEM client key for mutual TLS" },
+	{ 0 },
+};
+
+static const struct gc_option otlp_http_options[] = {
+	GC_EXPORTER_SETTINGS_OPTIONS("30s"),
+	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_http_exporter_config, endpoint),
+	  .help = "base URL; /v1/traces, /v1/logs and /v1/metrics are appended" },
+	{ "traces_endpoint", GC_OPT_STRING,
+	  offsetof(struct otlp_http_exporter_config, traces_endpoint),
+	  .help = "full URL for traces (overrides endpoint)" },
+	{ "logs_endpoint", GC_OPT_STRING, offsetof(struct otlp_http_exporter_config, logs_endpoint),
+	  .help = "full URL for logs (overrides endpoint)" },
+	{ "metrics_endpoint", GC_OPT_STRING,
+	  offsetof(struct otlp_http_exporter_config, metrics_endpoint),
+	  .help = "full URL for metrics (overrides endpoint)" },
+	{ "tls", GC_OPT_SECTION, offsetof(struct otlp_http_exporter_config, tls),
+	  .sub = tls_options, .present = GC_OPT_NO_PRESENT },
+	{ "headers", GC_OPT_STRMAP, offsetof(struct otlp_http_exporter_config, headers),
+	  .help = "HTTP headers sent with every request" },
+	{ "compression", GC_OPT_STRING, offsetof(struct otlp_http_exporter_config, compression),
+	  "gzip", .choices = (const char *const[]){ "gzip", "none", NULL } },
+	{ "http2_prior_knowledge", GC_OPT_BOOL,
+	  offsetof(struct otlp_http_exporter_config, http2_prior_knowledge), "false",
+	  .help = "speak HTTP/2 without negotiation (h2c on http:// URLs)" },
+	{ 0 },
+};
+
+static const char *const signal_paths[GC_SIGNAL_COUNT] = { "/v1/traces", "/v1/logs",
+							   "/v1/metrics" };
+
+static char **signal_endpoint(const struct otlp_http_exporter_config *c, enum gc_signal s)
+{
+	char *const *e[] = { &c->traces_endpoint, &c->logs_endpoint, &c->metrics_endpoint };
+
+	return (char **)e[s];
+}
+
+static int otlp_http_validate(const void *config, const struct gc_node *node, const char *id,
+			      char **err)
+{
+	const struct otlp_http_exporter_config *c = config;
+
+	for (int s = 0; s < GC_SIGNAL_COUNT; s++) {
+		const char *url = *signal_endpoint(c, (enum gc_signal)s);
+
+		if (!url)
+			url = c->endpoint;
+		if (!url || !*url)
+			return gc_node_error(err, node,
+					     "%s: 'endpoint' is required (e.g. http://host:4318), or "
+					     "traces_endpoint, logs_endpoint and metrics_endpoint", id);
+		if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+			return gc_node_error(err, node, "%s: endpoint '%s' must start with http:// "
+					     "or https://", id, url);
+	}
+	if (!!c->tls.cert_file != !!c->tls.key_file)
+		return gc_node_error(err, node, "%s: tls.cert_file and tls.key_file go together",
+				     id);
+	for (size_t i = 0; i < c->headers.n; i++)
+		for (const char *p = c->headers.keys[i]; *p; p++)
+			if (!isgraph((unsigned char)*p) || *p == ':')
+				return gc_node_error(err, gc_node_get(node, "headers"),
+						     "%s: '%s' is not a valid HTTP header name", id,
+						     c->headers.keys[i]);
+	return GC_OK;
+}
+
+static void *otlp_http_create(const char *id, const void *config, char **err)
+{
+	const struct otlp_http_exporter_config *c = config;
+	struct otlp_http_exporter *e = calloc(1, sizeof(*e));
+	char line[1024];
+
+	e->id = strdup(id);
+	e->config = c;
+	pthread_mutex_init(&e->lock, NULL);
+	for (int s = 0; s < GC_SIGNAL_COUNT; s++) {
+		const char *full = *signal_endpoint(c, (enum gc_signal)s);
+
+		if (full) {
+			e->urls[s] = strdup(full);
+		} else {
+			size_t n = strlen(c->endpoint);
+
+			while (n && c->endpoint[n - 1] == '/')
+				n--;
+			if (asprintf(&e->urls[s], "%.*s%s", (int)n, c->endpoint, signal_paths[s]) < 0)
+				e->urls[s] = NULL;
+		}
+	}
+	e->headers = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
+	if (!strcmp(c->compression, "gzip"))
+		e->headers = curl_slist_append(e->headers, "Content-Encoding: gzip");
+	/* curl adds "Expect: 100-continue" to large POSTs; the round trip buys nothing. */
+	e->headers = curl_slist_append(e->headers, "Expect:");
+	for (size_t i = 0; i < c->headers.n; i++) {
+		snprintf(line, sizeof(line), "%s: %s", c->headers.keys[i], c->headers.values[i]);
+		e->headers = curl_slist_append(e->headers, line);
+	}
+	gc_info(id, "exporting OTLP/HTTP to %s%s%s", e->urls[GC_SIGNAL_TRACES],
+		c->http2_prior_knowledge ? " (HTTP/2 prior knowledge)" : "",
+		strcmp(c->compression, "gzip") ? "" : " (gzip)");
+	return e;
+}
+
+static CURL *take_handle(struct otlp_http_exporter *e)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->n_idle)
+		h = e->idle[--e->n_idle];
+	pthread_mutex_unlock(&e->lock);
+	return h ? h : curl_easy_init();
+}
+
+static void give_handle(struct otlp_http_exporter *e, CURL *h)
+{
+	pthread_mutex_lock(&e->lock);
+	if (e->n_idle < MAX_HANDLES) {
+		e->idle[e->n_idle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+struct response {
+	uint8_t *body;
+	size_t len;
+	int64_t retry_after_ns;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct response *r = arg;
+	size_t len = size * n, keep = len;
+
+	if (r->len + keep > MAX_RESPONSE_BYTES)
+		keep = MAX_RESPONSE_BYTES - r->len;
+	if (keep) {
+		uint8_t *p = realloc(r->body, r->len + keep);
+
+		if (!p)
+			return 0;
+		r->body = p;
+		memcpy(r->body + r->len, data, keep);
+		r->len += keep;
+	}
+	return len;
+}
+
+/* Retry-After: delay-seconds or an HTTP-date. */
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct response *r = arg;
+	size_t len = size * n;
+	char value[128];
+
+	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		size_t vlen = len - 12;
+		char *end;
+		long secs;
+
+		if (vlen >= sizeof(value))
+			vlen = sizeof(value) - 1;
+		memcpy(value, data + 12, vlen);
+		value[vlen] = '\0';
+		secs = strtol(value, &end, 10);
+		if (end != value && secs >= 0 && (*end == '\r' || *end == '\n' || !*end))
+			r->retry_after_ns = GC_SEC(secs);
+		else {
+			time_t when = curl_getdate(value, NULL);
+
+			if (when > 0 && when > time(NULL))
+				r->retry_after_ns = GC_SEC(when - time(NULL));
+		}
+	}
+	return len;
+}
+
+/* gzip of buf into a new arena block; NULL when out of memory. */
+static uint8_t *gzip_into(gc_arena *arena, const uint8_t *buf, size_t len, size_t *out_len)
+{
+	z_stream z = { 0 };
+	uint8_t *out;
+
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	out = gc_arena_alloc(arena, deflateBound(&z, len) + 32);
+	z.next_in = (Bytef *)buf;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)(deflateBound(&z, len) + 32);
+	if (!out || deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		deflateEnd(&z);
+		return NULL;
+	}
+	*out_len = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* The message of a google.rpc.Status error body, when it has one. */
+static void status_message(const struct response *r, char *out, size_t len)
+{
+	Google__Rpc__Status *st = r->len ? google__rpc__status__unpack(NULL, r->len, r->body) : NULL;
+
+	if (st && st->message && *st->message)
+		snprintf(out, len, ": %s", st->message);
+	else
+		out[0] = '\0';
+	if (st)
+		google__rpc__status__free_unpacked(st, NULL);
+}
+
+static void set_tls(CURL *h, const struct otlp_http_tls_config *tls)
+{
+	if (tls->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, tls->ca_file);
+	if (tls->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, tls->cert_file);
+		curl_easy_setopt(h, CURLOPT_SSLKEY, tls->key_file);
+	}
+	if (tls->insecure_skip_verify) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static int otlp_http_send(void *self, struct gc_batch *batch, struct gc_send_result *res,
+			  char **err)
+{
+	struct otlp_http_exporter *e = self;
+	size_t size = gc_batch_encoded_size(batch), body_len = size;
+	gc_arena *arena = gc_arena_create(size + 64);
+	uint8_t *body = gc_arena_alloc(arena, size ? size : 1);
+	struct response r = { 0 };
+	CURL *h = take_handle(e);
+	CURLcode cc;
+	long status = 0;
+	int rc;
+
+	if (!h || !body) {
+		rc = GC_RETRY;
+		gc_set_err(err, "out of memory");
+		goto out;
+	}
+	gc_batch_encode(batch, body);
+	if (!strcmp(e->config->compression, "gzip")) {
+		body = gzip_into(arena, body, size, &body_len);
+		if (!body) {
+			rc = gc_set_err(err, "cannot gzip the request");
+			goto out;
+		}
+	}
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, e->urls[batch->signal]);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(e->config->settings.timeout / 1000000));
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "genai-collector/" GC_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, e->config->http2_prior_knowledge
+							  ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+							  : CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
+	set_tls(h, &e->config->tls);
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK) {
+		rc = GC_RETRY;
+		gc_set_err(err, "%s", curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 200 && status < 300) {
+		gc_read_partial_success(batch->signal, r.body, r.len, res);
+		rc = GC_OK;
+	} else {
+		char msg[300];
+
+		status_message(&r, msg, sizeof(msg));
+		gc_set_err(err, "HTTP %ld%s", status, msg);
+		rc = status == 429 || status == 502 || status == 503 || status == 504 ? GC_RETRY
+										       : GC_ERROR;
+		res->retry_after_ns = r.retry_after_ns;
+	}
+out:
+	if (h)
+		give_handle(e, h);
+	free(r.body);
+	gc_arena_destroy(arena);
+	return rc;
+}
+
+static void otlp_http_destroy(void *self)
+{
+	struct otlp_http_exporter *e = self;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_idle; i++)
+		curl_easy_cleanup(e->idle[i]);
+	curl_slist_free_all(e->headers);
+	for (int s = 0; s < GC_SIGNAL_COUNT; s++)
+		free(e->urls[s]);
+	pthread_mutex_destroy(&e->lock);
+	free(e->id);
+	free(e);
+}
+
+static const struct gc_exporter_ops otlp_http_ops = {
+	.create = otlp_http_create,
+	.send = otlp_http_send,
+	.destroy = otlp_http_destroy,
+};
+
+const struct gc_component_type gc_exporter_otlp_http = {
+	.name = "otlp_http",
+	.alias = "otlphttp",
+	.kind = GC_KIND_EXPORTER,
+	.signals = GC_SIGNAL_BIT(GC_SIGNAL_TRACES) | GC_SIGNAL_BIT(GC_SIGNAL_LOGS) |
+		   GC_SIGNAL_BIT(GC_SIGNAL_METRICS),
+	.help = "OTLP/HTTP exporter (protobuf; HTTP/2 where offered)",
+	.config_size = sizeof(struct otlp_http_exporter_config),
+	.options = otlp_http_options,
+	.validate = otlp_http_validate,
+	.exporter = &otlp_http_ops,
+};
