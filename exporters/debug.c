@@ -172,6 +172,13 @@ static int debug_send(void *self, struct gc_batch *batch, struct gc_send_result 
 	f = open_memstream(&text, &len);
 	if (!f)
 		return GC_OK;
+	if (d->level >= 2 && batch->metadata) {
+		fputs(" metadata {", f);
+		for (size_t i = 0; i < batch->metadata->n; i++)
+			fprintf(f, "%s%s=%s", i ? ", " : "", batch->metadata->keys[i],
+				batch->metadata->values[i]);
+		fputs("}\n", f);
+	}
 	if (batch->signal == GC_SIGNAL_TRACES)
 		print_traces(f, batch->traces, d->level);
 	else if (batch->signal == GC_SIGNAL_LOGS)
