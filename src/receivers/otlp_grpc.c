@@ -17,7 +17,7 @@
 #include "grpc_args.h"
 #include "log.h"
 #include "otlp.h"
-#include "telemetry.h"
+#include "receiver_metrics.h"
 
 /* Requests kept posted per method per thread, so a burst of calls does not wait
  * for a re-post. */
@@ -59,10 +59,6 @@ struct worker {
 	size_t cap;
 };
 
-struct signal_counters {
-	gc_counter *accepted, *refused_full;
-};
-
 struct otlp_grpc_server {
 	char *id;
 	const struct otlp_grpc_config *config;
@@ -78,7 +74,7 @@ struct otlp_grpc_server {
 	pthread_cond_t shutdown_cond;
 	bool shutdown_done;
 
-	struct signal_counters counters[GC_SIGNAL_COUNT];
+	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_unimplemented;
 };
 
@@ -252,11 +248,11 @@ static void handle_export(struct call *c)
 	grpc_byte_buffer_reader_destroy(&reader);
 	switch (rc) {
 	case GC_OK:
-		gc_counter_add(s->counters[c->signal].accepted, items);
+		gc_counter_add(s->metrics.accepted[c->signal], items);
 		finish(c, GRPC_STATUS_OK, NULL);
 		break;
 	case GC_FULL:
-		gc_counter_add(s->counters[c->signal].refused_full, items);
+		gc_counter_add(s->metrics.refused_full[c->signal], items);
 		gc_counter_add(s->rejected_unavailable, 1);
 		finish(c, GRPC_STATUS_UNAVAILABLE, err ? err : "queue full; retry later");
 		break;
@@ -326,38 +322,10 @@ static void *worker_main(void *arg)
 
 static void register_metrics(struct otlp_grpc_server *s)
 {
-	char labels[256], name[128], rl[320];
-
-	snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"grpc\"", s->id);
-	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++) {
-		snprintf(name, sizeof(name), "otelcol_receiver_accepted_%s", gc_signal_items(sig));
-		s->counters[sig].accepted = gc_metrics_counter(
-			name, "Items accepted and queued for every exporter of the pipeline.",
-			labels);
-		snprintf(name, sizeof(name), "otelcol_receiver_refused_%s", gc_signal_items(sig));
-		snprintf(rl, sizeof(rl), "%s,reason=\"queue_full\"", labels);
-		s->counters[sig].refused_full = gc_metrics_counter(
-			name, "Items refused (the client was told to retry).", rl);
-	}
-#define REJECTED(field, reason)                                                               \
-	snprintf(rl, sizeof(rl), "%s,reason=\"" reason "\"", labels);                          \
-	s->field = gc_metrics_counter("genai_collector_receiver_rejected_requests_total",      \
-				      "Requests answered with an error status, by reason.", rl)
-	REJECTED(rejected_invalid, "invalid_argument");
-	REJECTED(rejected_unavailable, "unavailable");
-	REJECTED(rejected_unimplemented, "unimplemented");
-#undef REJECTED
-}
-
-static void log_listening(const char *id, const char *endpoint, int port)
-{
-	const char *colon = strrchr(endpoint, ':');
-	int hl = colon ? (int)(colon - endpoint) : 0;
-
-	if (hl)
-		gc_info(id, "grpc listening on %.*s:%d", hl, endpoint, port);
-	else
-		gc_info(id, "grpc listening on 0.0.0.0:%d", port);
+	gc_receiver_metrics_init(&s->metrics, s->id, "grpc");
+	s->rejected_invalid = gc_receiver_rejected(&s->metrics, "invalid_argument");
+	s->rejected_unavailable = gc_receiver_rejected(&s->metrics, "unavailable");
+	s->rejected_unimplemented = gc_receiver_rejected(&s->metrics, "unimplemented");
 }
 
 struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_config *config,
@@ -420,7 +388,7 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 		}
 		w->running = true;
 	}
-	log_listening(id, config->endpoint, port);
+	gc_receiver_log_listening(id, "grpc", config->endpoint, port);
 	return s;
 fail:
 	otlp_grpc_stop(s);

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "otlp.h"
 #include "otlp_json.h"
-#include "telemetry.h"
+#include "receiver_metrics.h"
 
 #define RETRY_AFTER_SECONDS "1"
 
@@ -42,7 +42,7 @@ struct otlp_http_server {
 	const struct otlp_http_config *config;
 	struct gc_receiver_sink *sink;
 	struct MHD_Daemon *daemon;
-	gc_counter *accepted[GC_SIGNAL_COUNT], *refused_full[GC_SIGNAL_COUNT];
+	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_too_large,
 		*rejected_media_type, *rejected_not_found;
 };
@@ -251,11 +251,11 @@ static enum MHD_Result finish_request(struct otlp_http_server *s, struct MHD_Con
 	free_metadata(&md);
 	switch (rc) {
 	case GC_OK:
-		gc_counter_add(s->accepted[req->signal], items);
+		gc_counter_add(s->metrics.accepted[req->signal], items);
 		ret = respond_ok(conn, req);
 		break;
 	case GC_FULL:
-		gc_counter_add(s->refused_full[req->signal], items);
+		gc_counter_add(s->metrics.refused_full[req->signal], items);
 		gc_counter_add(s->rejected_unavailable, 1);
 		ret = respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
 				     err ? err : "queue full; retry later", req->format, req->origin);
@@ -433,28 +433,12 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 
 static void register_metrics(struct otlp_http_server *s)
 {
-	char labels[256], name[128], rl[320];
-
-	snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"http\"", s->id);
-	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++) {
-		snprintf(name, sizeof(name), "otelcol_receiver_accepted_%s", gc_signal_items(sig));
-		s->accepted[sig] = gc_metrics_counter(
-			name, "Items accepted and queued for every exporter of the pipeline.", labels);
-		snprintf(name, sizeof(name), "otelcol_receiver_refused_%s", gc_signal_items(sig));
-		snprintf(rl, sizeof(rl), "%s,reason=\"queue_full\"", labels);
-		s->refused_full[sig] = gc_metrics_counter(
-			name, "Items refused (the client was told to retry).", rl);
-	}
-#define REJECTED(field, reason)                                                               \
-	snprintf(rl, sizeof(rl), "%s,reason=\"" reason "\"", labels);                          \
-	s->field = gc_metrics_counter("genai_collector_receiver_rejected_requests_total",      \
-				      "Requests answered with an error status, by reason.", rl)
-	REJECTED(rejected_invalid, "invalid_argument");
-	REJECTED(rejected_unavailable, "unavailable");
-	REJECTED(rejected_too_large, "too_large");
-	REJECTED(rejected_media_type, "unsupported_media_type");
-	REJECTED(rejected_not_found, "not_found");
-#undef REJECTED
+	gc_receiver_metrics_init(&s->metrics, s->id, "http");
+	s->rejected_invalid = gc_receiver_rejected(&s->metrics, "invalid_argument");
+	s->rejected_unavailable = gc_receiver_rejected(&s->metrics, "unavailable");
+	s->rejected_too_large = gc_receiver_rejected(&s->metrics, "too_large");
+	s->rejected_media_type = gc_receiver_rejected(&s->metrics, "unsupported_media_type");
+	s->rejected_not_found = gc_receiver_rejected(&s->metrics, "not_found");
 }
 
 struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_config *config,
@@ -466,7 +450,6 @@ struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	const union MHD_DaemonInfo *info;
-	const char *colon;
 	char *msg = NULL;
 
 	s->id = strdup(id);
@@ -491,12 +474,7 @@ struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_
 		goto fail;
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	colon = strrchr(config->endpoint, ':');
-	if (colon && colon != config->endpoint)
-		gc_info(id, "http listening on %.*s:%u", (int)(colon - config->endpoint),
-			config->endpoint, info ? info->port : 0);
-	else
-		gc_info(id, "http listening on 0.0.0.0:%u", info ? info->port : 0);
+	gc_receiver_log_listening(id, "http", config->endpoint, info ? info->port : 0);
 	return s;
 fail:
 	otlp_http_stop(s);
