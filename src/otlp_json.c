@@ -81,6 +81,20 @@ static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescript
 	return NULL;
 }
 
+/* At most max bytes of s, ending on a UTF-8 character boundary, so a quoted
+ * value never leaves half a character in an error message. */
+static int quote_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 static int hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -104,9 +118,13 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 		out->data = (uint8_t *)gc_arena_memdup(dec->arena, s, len);
 		out->len = len;
 		return GC_OK;
-	case BYTES_HEX:
-		if (len % 2)
-			return fail(dec, "expected an even number of hex digits");
+	case BYTES_HEX: {
+		/* OTLP IDs: 16-byte trace IDs, 8-byte span IDs; "" means none. */
+		size_t want = strcmp(f->name, "trace_id") ? 8 : 16;
+
+		if (len && len != want * 2)
+			return fail(dec, "expected %zu hex digits for a %zu-byte ID, got %zu",
+				    want * 2, want, len);
 		out->data = gc_arena_alloc(dec->arena, len / 2 + 1);
 		out->len = len / 2;
 		for (size_t i = 0; i < len / 2; i++) {
@@ -117,6 +135,7 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 			out->data[i] = (uint8_t)(hi << 4 | lo);
 		}
 		return GC_OK;
+	}
 	case BYTES_BASE64: {
 		/* Standard or URL-safe alphabet, padding optional. */
 		char *norm;
@@ -126,12 +145,24 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 		if (len > (size_t)INT32_MAX / 2)
 			return fail(dec, "value too large");
 		norm = gc_arena_alloc(dec->arena, len + 4);
-		for (size_t i = 0; i < len; i++)
-			norm[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
-		while (n % 4)
+		for (size_t i = 0; i < len; i++) {
+			char c = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+
+			/* EVP_DecodeBlock would read '=' inside the text as zero bits
+			 * and skip blanks: only the alphabet, '=' only at the end. */
+			if (c == '=') {
+				pad++;
+			} else if (pad || !(isalnum((unsigned char)c) || c == '+' || c == '/')) {
+				return fail(dec, "expected base64");
+			}
+			norm[i] = c;
+		}
+		if (pad > 2 || (pad && len % 4))
+			return fail(dec, "expected base64");
+		while (n % 4) {
 			norm[n++] = '=';
-		for (size_t i = n; i > 0 && norm[i - 1] == '='; i--)
 			pad++;
+		}
 		out->data = gc_arena_alloc(dec->arena, n / 4 * 3 + 1);
 		decoded = n ? EVP_DecodeBlock(out->data, (unsigned char *)norm, (int)n) : 0;
 		if (decoded < 0 || pad > 2)
@@ -159,8 +190,11 @@ static int decode_integer(struct decoder *dec, json_t *v, bool is_signed, int64_
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
 
-		if (d != floor(d) || (is_signed ? (d < (double)min || d > (double)max)
-						 : (d < 0 || d > (double)max)))
+		/* (double)INT64_MAX rounds up to 2^63, so bound with exact powers. */
+		double hi = is_signed ? (max == INT64_MAX ? 0x1p63 : (double)max + 1)
+				      : (max == UINT64_MAX ? 0x1p64 : (double)max + 1);
+
+		if (d != floor(d) || d >= hi || (is_signed ? d < (double)min : d < 0))
 			return fail(dec, "expected an integer");
 		*out = is_signed ? (uint64_t)(int64_t)d : (uint64_t)d;
 		return GC_OK;
@@ -169,21 +203,29 @@ static int decode_integer(struct decoder *dec, json_t *v, bool is_signed, int64_
 		const char *s = json_string_value(v);
 		char *end;
 
+		/* strtoll/strtoull skip blanks and strtoull negates: only digits,
+		 * with a leading '-' for signed fields. */
+		if (!isdigit((unsigned char)s[0]) &&
+		    !(is_signed && s[0] == '-' && isdigit((unsigned char)s[1])))
+			return fail(dec, "expected %s, got \"%.*s\"",
+				    is_signed ? "an integer" : "an unsigned integer", quote_len(s, 40), s);
 		errno = 0;
 		if (is_signed) {
 			long long i = strtoll(s, &end, 10);
 
 			if (!*s || *end || errno || i < min || (i > 0 && (uint64_t)i > max))
-				return fail(dec, "expected an integer, got \"%.40s\"", s);
+				return fail(dec, "expected an integer, got \"%.*s\"", quote_len(s, 40), s);
 			*out = (uint64_t)i;
 		} else {
 			unsigned long long u;
 
 			if (*s == '-')
-				return fail(dec, "expected an unsigned integer, got \"%.40s\"", s);
+				return fail(dec, "expected an unsigned integer, got \"%.*s\"",
+					    quote_len(s, 40), s);
 			u = strtoull(s, &end, 10);
 			if (!*s || *end || errno || u > max)
-				return fail(dec, "expected an unsigned integer, got \"%.40s\"", s);
+				return fail(dec, "expected an unsigned integer, got \"%.*s\"",
+					    quote_len(s, 40), s);
 			*out = u;
 		}
 		return GC_OK;
@@ -210,7 +252,7 @@ static int decode_double(struct decoder *dec, json_t *v, double *out)
 		else {
 			*out = strtod(s, &end);
 			if (!*s || *end)
-				return fail(dec, "expected a number, got \"%.40s\"", s);
+				return fail(dec, "expected a number, got \"%.*s\"", quote_len(s, 40), s);
 		}
 		return GC_OK;
 	}
@@ -249,7 +291,8 @@ static int decode_value(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 				f->descriptor, json_string_value(v));
 
 			if (!ev)
-				return fail(dec, "unknown enum value \"%.40s\"", json_string_value(v));
+				return fail(dec, "unknown enum value \"%.*s\"",
+					    quote_len(json_string_value(v), 40), json_string_value(v));
 			*(int *)dst = ev->value;
 			return GC_OK;
 		}
@@ -412,6 +455,23 @@ ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const
  * sub-messages), with the mapping's conventions. */
 static json_t *encode_message(const ProtobufCMessage *m);
 
+/* A JSON string of len bytes; text that is not valid UTF-8 (jansson refuses
+ * it) keeps its ASCII and gets '?' for the other bytes, so a message is never
+ * dropped from a response. */
+static json_t *text_value(const char *text, size_t len)
+{
+	json_t *v = json_stringn(text, len);
+	char *copy;
+
+	if (v || !(copy = malloc(len + 1)))
+		return v;
+	for (size_t i = 0; i < len; i++)
+		copy[i] = (unsigned char)text[i] < 0x80 ? text[i] : '?';
+	v = json_stringn(copy, len);
+	free(copy);
+	return v;
+}
+
 static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 {
 	char buf[32];
@@ -423,10 +483,13 @@ static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 	case PROTOBUF_C_TYPE_BYTES: {
 		const ProtobufCBinaryData *b = p;
 
-		return json_stringn((const char *)b->data, b->len);
+		return text_value((const char *)b->data, b->len);
 	}
-	case PROTOBUF_C_TYPE_STRING:
-		return json_string(*(char *const *)p ? *(char *const *)p : "");
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *text = *(char *const *)p ? *(char *const *)p : "";
+
+		return text_value(text, strlen(text));
+	}
 	case PROTOBUF_C_TYPE_BOOL:
 		return json_boolean(*(const protobuf_c_boolean *)p);
 	case PROTOBUF_C_TYPE_ENUM:

@@ -16,9 +16,10 @@
 ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const char *json,
 				      size_t len, gc_arena *arena, char **err);
 
-/* Encodes a message as OTLP/JSON (lowerCamelCase names, 64-bit integers as
- * strings, IDs as hex). Returns a heap string or NULL when out of memory. Used
- * for responses and Status bodies. */
+/* Encodes a response message (Export*ServiceResponse, google.rpc.Status) as
+ * JSON: lowerCamelCase names, 64-bit integers as strings, text fields as
+ * strings. Not for requests: bytes fields are written as text, not hex or
+ * base64. Returns a heap string or NULL when out of memory. */
 char *gc_otlp_json_encode(const ProtobufCMessage *message);
 
 #endif
