@@ -75,7 +75,8 @@ struct otlp_grpc_server {
 	bool shutdown_done;
 
 	struct gc_receiver_metrics metrics;
-	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_unimplemented;
+	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_unimplemented,
+		*rejected_too_large;
 };
 
 static void post_request(struct worker *w, enum call_kind kind, enum gc_signal signal)
@@ -244,6 +245,16 @@ static void handle_export(struct call *c)
 		finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 		return;
 	}
+	if (len > (size_t)s->config->max_recv_msg_size_mib * 1048576) {
+		char msg[128];
+
+		grpc_byte_buffer_reader_destroy(&reader);
+		gc_counter_add(s->rejected_too_large, 1);
+		snprintf(msg, sizeof(msg), "message of %zu bytes exceeds max_recv_msg_size_mib (%lld)",
+			 len, (long long)s->config->max_recv_msg_size_mib);
+		finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
+		return;
+	}
 	rc = gc_sink_consume(s->sink, c->signal, GC_FORMAT_PROTOBUF, data, len, NULL, &items, &err);
 	grpc_byte_buffer_reader_destroy(&reader);
 	switch (rc) {
@@ -326,6 +337,7 @@ static void register_metrics(struct otlp_grpc_server *s)
 	s->rejected_invalid = gc_receiver_rejected(&s->metrics, "invalid_argument");
 	s->rejected_unavailable = gc_receiver_rejected(&s->metrics, "unavailable");
 	s->rejected_unimplemented = gc_receiver_rejected(&s->metrics, "unimplemented");
+	s->rejected_too_large = gc_receiver_rejected(&s->metrics, "too_large");
 }
 
 struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_config *config,
@@ -345,8 +357,13 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	pthread_cond_init(&s->shutdown_cond, NULL);
 	register_metrics(s);
 
+	/* gRPC refuses messages over its limit before a call reaches us, so
+	 * nothing could count them. It gets twice the configured limit; the
+	 * collector refuses (and counts) what lies between. */
 	args[chargs.num_args++] = gc_grpc_int_arg(
-		GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, (int)(config->max_recv_msg_size_mib * 1048576));
+		GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+		config->max_recv_msg_size_mib >= 1024 ? INT32_MAX
+						      : (int)(config->max_recv_msg_size_mib * 2 * 1048576));
 	/* Without this a second collector could silently share the port. */
 	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_ALLOW_REUSEPORT, 0);
 	if (config->max_concurrent_streams > 0)

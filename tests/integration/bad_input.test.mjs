@@ -116,7 +116,19 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     await backend.waitForSpanIds(spanIds, 15_000);
   });
 
-  it('a request above max_recv_msg_size_mib -> RESOURCE_EXHAUSTED', async () => {
+  it('a request of 1.5 MiB with a 1 MiB limit -> RESOURCE_EXHAUSTED, counted', async () => {
+    const { request, spanIds } = smallRequest(1, 'over-limit', { attributeBytes: MiB + MiB / 2 });
+    const bytes = encodeTraceRequest(request);
+    assert.ok(bytes.length > 1.5 * MiB && bytes.length < 2 * MiB, `request is ${bytes.length} bytes`);
+    const res = await client.unary(TRACE_EXPORT_PATH, bytes);
+    badRequests++;
+    refusedSpanIds.push(...spanIds);
+    assertStatus(res, grpc.status.RESOURCE_EXHAUSTED, 'over the limit');
+    assert.match(res.details, /exceeds max_recv_msg_size_mib \(1\)/);
+    await assertStillServes('after-over-limit');
+  });
+
+  it('a request above twice max_recv_msg_size_mib -> RESOURCE_EXHAUSTED from the transport', async () => {
     const { request, spanIds } = smallRequest(2, 'oversized', { attributeBytes: MiB });
     const bytes = encodeTraceRequest(request);
     assert.ok(bytes.length > 2 * MiB, `request is ${bytes.length} bytes`);
@@ -159,8 +171,9 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     const rejected = 'genai_collector_receiver_rejected_requests_total';
     assert.equal(m.get(rejected, { ...RECEIVER, reason: 'invalid_argument' }), 3, m.text);
     assert.equal(m.get(rejected, { ...RECEIVER, reason: 'unimplemented' }), unknownMethods.length, m.text);
-    // gRPC's transport refuses an oversized message before the collector sees the call, so that
-    // one is not in the collector's count; every other refused request is.
+    assert.equal(m.get(rejected, { ...RECEIVER, reason: 'too_large' }), 1, m.text);
+    // gRPC's transport refuses a message over twice the limit before the collector sees the
+    // call, so that one is not in the collector's count; every other refused request is.
     assert.equal(m.sum(rejected, RECEIVER), badRequests - 1,
       `every refused request (garbage, truncated, unknown methods) is counted\n${m.text}`);
   });
