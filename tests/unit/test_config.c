@@ -173,7 +173,7 @@ static void test_unknown_component_type(void **state)
 	assert_config_error("receivers:\n  kafka:\n",
 			    "test.yaml:2:3: unknown receiver type 'kafka' (known: otlp)");
 	assert_config_error(RECEIVERS "exporters:\n  jaeger/prod:\n",
-			    "test.yaml:6:3: unknown exporter type 'jaeger' (known: otlp, debug)");
+			    "test.yaml:6:3: unknown exporter type 'jaeger' (known: otlp, otlp_http, debug)");
 	assert_config_error("processors:\n  memory_limiter:\n",
 			    "test.yaml:2:3: unknown processor type 'memory_limiter' (known: batch)");
 	assert_config_error("extensions:\n  zpages:\n",
