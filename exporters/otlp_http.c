@@ -36,6 +36,7 @@ struct otlp_http_exporter_config {
 struct otlp_http_exporter {
 	char *id;
 	const struct otlp_http_exporter_config *config;
+	bool forbid_reuse; /* see otlp_http_create */
 	char *urls[GC_SIGNAL_COUNT];
 	struct curl_slist *headers;
 	/* Idle easy handles: each keeps its connections, so reusing them keeps
@@ -154,6 +155,11 @@ static void *otlp_http_create(const char *id, const void *config, char **err)
 		snprintf(line, sizeof(line), "%s: %s", c->headers.keys[i], c->headers.values[i]);
 		e->headers = curl_slist_append(e->headers, line);
 	}
+	/* libcurl before 8.0 cannot reuse an h2c prior-knowledge connection
+	 * (curl issue 10634; Debian 12 ships 7.88): the second request on it fails
+	 * with a framing error. Such connections are used once. */
+	if (c->http2_prior_knowledge && curl_version_info(CURLVERSION_NOW)->version_num < 0x080000)
+		e->forbid_reuse = true;
 	gc_info(id, "exporting OTLP/HTTP to %s%s%s", e->urls[GC_SIGNAL_TRACES],
 		c->http2_prior_knowledge ? " (HTTP/2 prior knowledge)" : "",
 		strcmp(c->compression, "gzip") ? "" : " (gzip)");
@@ -330,10 +336,15 @@ static int otlp_http_send(void *self, struct gc_batch *batch, struct gc_send_res
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
 	set_tls(h, &e->config->tls);
+	if (e->forbid_reuse)
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
 		rc = GC_RETRY;
 		gc_set_err(err, "%s", curl_easy_strerror(cc));
+		/* Its connection may be broken: do not offer it to the next send. */
+		curl_easy_cleanup(h);
+		h = NULL;
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);

@@ -135,6 +135,12 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 		gc_batch_unref(b);
 		return NULL;
 	}
+	if (gc_batch_validate(b, &why)) {
+		gc_set_err(err, "invalid OTLP %s export request: %s", gc_signal_name(signal), why);
+		free(why);
+		gc_batch_unref(b);
+		return NULL;
+	}
 	b->items = gc_batch_count(b);
 	return b;
 }

@@ -84,6 +84,11 @@ struct gc_batch *gc_batch_merge(struct gc_batch **inputs, size_t n);
  * array the caller frees), or 0 when out of memory. */
 size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch ***out);
 
+/* OTLP rules protobuf does not express: trace IDs of 16 bytes, span IDs of 8
+ * (or empty), in spans, links, log records and exemplars. GC_OK or GC_ERROR
+ * with the reason in *err. */
+int gc_batch_validate(const struct gc_batch *batch, char **err);
+
 /* Counts spans / log records / data points in the request. */
 size_t gc_batch_count(const struct gc_batch *batch);
 

@@ -432,6 +432,68 @@ static int decode_message(struct decoder *dec, const ProtobufCMessageDescriptor 
 	return GC_OK;
 }
 
+/* jansson holds integers only up to INT64_MAX and refuses the whole document
+ * otherwise, but the mapping allows uint64 values (timestamps, counts) as bare
+ * numbers. On that error the text is copied with every bare integer of 19 or
+ * more digits quoted, which the field decoders read as the decimal strings
+ * the mapping also allows; then it is parsed again. Returns a heap copy or NULL. */
+static char *quote_big_integers(const char *json, size_t len, size_t *out_len)
+{
+	/* Each quoted number has 19+ bytes and gains 2: the text grows < 1/8. */
+	char *out = malloc(len + len / 8 + 16), *o = out;
+	bool in_string = false;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		char c = json[i];
+
+		if (in_string) {
+			if (c == '\\' && i + 1 < len) {
+				*o++ = json[i++];
+			} else if (c == '"') {
+				in_string = false;
+			}
+			*o++ = json[i++];
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			*o++ = json[i++];
+			continue;
+		}
+		if (c == '-' || isdigit((unsigned char)c)) {
+			size_t start = i, digits = 0;
+			bool integral = true;
+
+			if (c == '-')
+				i++;
+			while (i < len && (isdigit((unsigned char)json[i]) || json[i] == '.' ||
+					   json[i] == 'e' || json[i] == 'E' || json[i] == '+' ||
+					   json[i] == '-')) {
+				if (isdigit((unsigned char)json[i]))
+					digits++;
+				else
+					integral = false;
+				i++;
+			}
+			if (integral && digits >= 19) {
+				*o++ = '"';
+				memcpy(o, json + start, i - start);
+				o += i - start;
+				*o++ = '"';
+			} else {
+				memcpy(o, json + start, i - start);
+				o += i - start;
+			}
+			continue;
+		}
+		*o++ = json[i++];
+	}
+	*out_len = (size_t)(o - out);
+	return out;
+}
+
 ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const char *json,
 				      size_t len, gc_arena *arena, char **err)
 {
@@ -439,6 +501,18 @@ ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
 	ProtobufCMessage *m = NULL;
+
+	if (!root && json_error_code(&jerr) == json_error_numeric_overflow) {
+		size_t qlen;
+		char *quoted = quote_big_integers(json, len, &qlen);
+
+		if (quoted) {
+			json_error_t again;
+
+			root = json_loadb(quoted, qlen, JSON_ALLOW_NUL, &again);
+			free(quoted);
+		}
+	}
 
 	if (!root) {
 		gc_set_err(err, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,

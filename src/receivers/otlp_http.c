@@ -44,7 +44,7 @@ struct otlp_http_server {
 	struct MHD_Daemon *daemon;
 	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_too_large,
-		*rejected_media_type, *rejected_not_found;
+		*rejected_media_type, *rejected_not_found, *rejected_method;
 };
 
 /* Matches "application/json; charset=utf-8" against "application/json". */
@@ -315,17 +315,18 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 			signal = i;
 	if (origin && s->config->cors.allowed_origins.n && origin_allowed(s->config, origin))
 		req.origin = strdup(origin);
+	req.format = ctype && media_type_is(ctype, "application/json") ? GC_FORMAT_JSON
+								     : GC_FORMAT_PROTOBUF;
 	if (signal < 0) {
 		gc_counter_add(s->rejected_not_found, 1);
-		*ret = respond(conn, MHD_HTTP_NOT_FOUND, "text/plain",
-			       "not found: OTLP/HTTP paths are /v1/traces, /v1/logs and /v1/metrics\n",
-			       68, req.origin, false);
+		*ret = respond_status(conn, MHD_HTTP_NOT_FOUND, 5,
+				      "OTLP/HTTP paths are /v1/traces, /v1/logs and /v1/metrics",
+				      req.format, req.origin);
 		goto refused;
 	}
 	req.signal = (enum gc_signal)signal;
-	req.format = ctype && media_type_is(ctype, "application/json") ? GC_FORMAT_JSON
-								     : GC_FORMAT_PROTOBUF;
 	if (strcmp(method, "POST")) {
+		gc_counter_add(s->rejected_method, 1);
 		*ret = respond_status(conn, MHD_HTTP_METHOD_NOT_ALLOWED, 12,
 				      "only POST is allowed", req.format, req.origin);
 		goto refused;
@@ -439,6 +440,7 @@ static void register_metrics(struct otlp_http_server *s)
 	s->rejected_too_large = gc_receiver_rejected(&s->metrics, "too_large");
 	s->rejected_media_type = gc_receiver_rejected(&s->metrics, "unsupported_media_type");
 	s->rejected_not_found = gc_receiver_rejected(&s->metrics, "not_found");
+	s->rejected_method = gc_receiver_rejected(&s->metrics, "method_not_allowed");
 }
 
 struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_config *config,

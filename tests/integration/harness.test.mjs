@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import grpc from '@grpc/grpc-js';
 import { startPeer, spanKey } from './lib/peer.mjs';
-import { createProvider, otlpExporter, emitCatalog, assertSpanMatches } from './lib/spans.mjs';
-import { RawClient, gzipClient, encodeTraceRequest, decodeTraceRequest } from './lib/otlp.mjs';
+import http2 from 'node:http2';
+import { createProvider, otlpExporter, otlpHttpExporter, emitCatalog, emitSimpleSpans, assertSpanMatches } from './lib/spans.mjs';
+import { RawClient, gzipClient, encodeTraceRequest, decodeTraceRequest, decodeStatus } from './lib/otlp.mjs';
+import { startHttpPeer } from './lib/http_peer.mjs';
 import { edgeCaseRequest, smallRequest, INT64_MIN } from './lib/requests.mjs';
 import { parseLogLine, parsePrometheus } from './lib/daemon.mjs';
 
@@ -110,4 +112,64 @@ test('log line and Prometheus parsers', () => {
   assert.equal(m.get('otelcol_process_uptime'), 15);
   assert.equal(m.get('up'), 1);
   assert.equal(m.get('missing'), undefined);
+});
+
+test('HTTP peer: SDK OTLP/HTTP exports arrive decoded, gzip or not; a 503 with Retry-After is retried by the SDK after the delay', async (t) => {
+  const peer = await startHttpPeer();
+  t.after(() => peer.close());
+  const direct = await startPeer();
+  t.after(() => direct.close());
+  const exporters = [
+    otlpHttpExporter(`${peer.url}/v1/traces`, { compression: 'gzip' }),
+    otlpExporter(direct.address),
+  ];
+  const provider = createProvider(exporters);
+  const specs = emitCatalog(provider, 'http-harness');
+  await provider.forceFlush();
+  for (const e of exporters) assert.deepEqual(e.failures(), []);
+  const spans = await peer.waitFor('traces', (s) => s.length >= specs.length, 5000);
+  const straight = new Map(direct.spans().map((e) => [spanKey(e), e]));
+  for (const spec of specs) {
+    const entry = spans.find((e) => spanKey(e) === spec.spanId);
+    assertSpanMatches(entry, spec);
+    assert.deepEqual(entry, straight.get(spec.spanId));
+  }
+  assert.ok(peer.requests.every((r) => r.headers['content-encoding'] === 'gzip' && r.httpVersion === '1.1'));
+  assert.ok(peer.requests.every((r) => r.raw.length < r.body.length), 'raw is the compressed body');
+
+  peer.failNext(1, 503, { retryAfter: 1 });
+  const before = peer.attempts.length;
+  emitSimpleSpans(provider, 3, 'http-harness-retry');
+  await provider.forceFlush();
+  await provider.shutdown();
+  assert.deepEqual(exporters[0].failures(), []);
+  const attempts = peer.attempts.slice(before);
+  assert.deepEqual(attempts.map((a) => a.status), [503, 200]);
+  assert.ok(attempts[1].at - attempts[0].at >= 990, `the SDK waited ${attempts[1].at - attempts[0].at} ms`);
+});
+
+test('HTTP peer: h2c with prior knowledge; wrong paths get 404', async (t) => {
+  const peer = await startHttpPeer({ h2c: true, prefix: '/otlp' });
+  t.after(() => peer.close());
+  const { request, spanIds } = smallRequest(2, 'h2c-harness');
+  const session = http2.connect(`http://127.0.0.1:${peer.port}`);
+  t.after(() => session.close());
+  const post = (path, body) => new Promise((resolve, reject) => {
+    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/x-protobuf' });
+    let status;
+    const parts = [];
+    req.on('response', (h) => { status = h[':status']; });
+    req.on('data', (d) => parts.push(d));
+    req.on('end', () => resolve({ status, body: Buffer.concat(parts) }));
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal((await post('/otlp/v1/traces', encodeTraceRequest(request))).status, 200);
+  const wrong = await post('/v1/traces', encodeTraceRequest(request));
+  assert.equal(wrong.status, 404);
+  assert.equal(decodeStatus(wrong.body).code, 5);
+  await peer.waitForSpanIds(spanIds, 5000);
+  assert.equal(peer.requests.length, 1);
+  assert.equal(peer.requests[0].httpVersion, '2.0');
+  assert.deepEqual(peer.attempts.map((a) => `${a.path} ${a.status}`), ['/otlp/v1/traces 200', '/v1/traces 404']);
 });

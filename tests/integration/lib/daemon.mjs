@@ -197,6 +197,19 @@ export class Daemon {
     return `127.0.0.1:${port}`;
   }
 
+  // Address of a receiver's OTLP/HTTP endpoint as announced in the log ("<id>: http listening on
+  // 127.0.0.1:PORT").
+  httpAddress(receiverId = 'otlp') {
+    const port = this.receivers[receiverId]?.http;
+    if (!port) throw new Error(`receiver ${receiverId} announced no http port\n${this.describe()}`);
+    return `127.0.0.1:${port}`;
+  }
+
+  // Full URL of an OTLP/HTTP path on a receiver, e.g. httpUrl('/v1/traces').
+  httpUrl(urlPath, receiverId = 'otlp') {
+    return `http://${this.httpAddress(receiverId)}${urlPath}`;
+  }
+
   async fetchText(port, urlPath) {
     const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
     return { status: res.status, headers: res.headers, text: await res.text() };

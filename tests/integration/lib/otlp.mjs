@@ -1,5 +1,5 @@
-// OTLP protobuf definitions loaded from the collector's own proto/ directory, the codec for
-// ExportTraceServiceRequest, and a raw gRPC client that sends exact bytes and returns the status
+// OTLP protobuf definitions loaded from the collector's own proto/ directory, the codecs for the
+// Export*Service requests and google.rpc.Status, and a raw gRPC client that sends exact bytes and returns the status
 // instead of throwing.
 
 import fs from 'node:fs';
@@ -29,6 +29,11 @@ export const SERVICES = Object.freeze({
 });
 
 export const TRACE_EXPORT_PATH = `/${SERVICES.traces}/Export`;
+export const EXPORT_PATHS = Object.freeze({
+  traces: TRACE_EXPORT_PATH,
+  metrics: `/${SERVICES.metrics}/Export`,
+  logs: `/${SERVICES.logs}/Export`,
+});
 
 const PROTO_FILES = [
   'opentelemetry/proto/collector/trace/v1/trace_service.proto',
@@ -93,6 +98,57 @@ export function decodeTraceRequest(bytes) {
 // Decodes ExportTraceServiceResponse bytes.
 export function decodeTraceResponse(bytes) {
   return serviceDefinition('traces').Export.responseDeserialize(bytes);
+}
+
+// Encodes an Export{Trace,Logs,Metrics}ServiceRequest of `signal` given in the decoded form.
+export function encodeRequest(signal, request) {
+  return serviceDefinition(signal).Export.requestSerialize(request);
+}
+
+// Decodes Export*ServiceRequest bytes of `signal`; throws on malformed input.
+export function decodeRequest(signal, bytes) {
+  return serviceDefinition(signal).Export.requestDeserialize(bytes);
+}
+
+// Decodes Export*ServiceResponse bytes of `signal`.
+export function decodeResponse(signal, bytes) {
+  return serviceDefinition(signal).Export.responseDeserialize(bytes);
+}
+
+// Encodes an Export*ServiceResponse of `signal` given in the decoded form.
+export function encodeResponse(signal, response) {
+  return serviceDefinition(signal).Export.responseSerialize(response);
+}
+
+let statusCodec;
+
+// Decodes a google.rpc.Status (the error body of OTLP/HTTP) with the collector's
+// proto/google/rpc/status.proto; throws on malformed input. proto-loader only builds codecs for
+// service methods, so the message is loaded as the request of a one-method service.
+export function decodeStatus(bytes) {
+  if (!statusCodec) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gc-status-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'status_codec.proto'), [
+        'syntax = "proto3";',
+        'package gc.test;',
+        'import "google/rpc/status.proto";',
+        'service StatusCodec { rpc Decode(google.rpc.Status) returns (google.rpc.Status); }',
+        '',
+      ].join('\n'));
+      const def = protoLoader.loadSync('status_codec.proto', { ...LOADER_OPTIONS, includeDirs: [dir, PROTO_DIR] });
+      statusCodec = def['gc.test.StatusCodec'].Decode;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return statusCodec.requestDeserialize(bytes);
+}
+
+// Encodes a google.rpc.Status ({ code, message, details }).
+export function encodeStatus(status) {
+  decodeStatus(Buffer.alloc(0)); // loads the codec
+  return statusCodec.requestSerialize(status);
 }
 
 const identity = (b) => b;

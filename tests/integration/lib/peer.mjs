@@ -68,6 +68,57 @@ export function flattenSpans(requests) {
 // Hex of a span's span_id; the key tests use to match spans across paths.
 export const spanKey = (entry) => entry.span.span_id.toString('hex');
 
+// Flattens logs requests to one entry per log record, each with its resource and scope.
+export function flattenLogs(requests) {
+  const out = [];
+  for (const req of requests) {
+    if (req.signal !== 'logs') continue;
+    for (const rl of req.decoded.resource_logs) {
+      for (const sl of rl.scope_logs) {
+        for (const record of sl.log_records) {
+          out.push({
+            resource: rl.resource,
+            resource_schema_url: rl.schema_url,
+            scope: sl.scope,
+            scope_schema_url: sl.schema_url,
+            record,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Flattens metrics requests to one entry per metric (name, description, unit and its data
+// points), each with its resource and scope.
+export function flattenMetrics(requests) {
+  const out = [];
+  for (const req of requests) {
+    if (req.signal !== 'metrics') continue;
+    for (const rm of req.decoded.resource_metrics) {
+      for (const sm of rm.scope_metrics) {
+        for (const metric of sm.metrics) {
+          out.push({
+            resource: rm.resource,
+            resource_schema_url: rm.schema_url,
+            scope: sm.scope,
+            scope_schema_url: sm.schema_url,
+            metric,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Number of data points in a decoded Metric, whatever its type.
+export function dataPointCount(metric) {
+  const data = metric[metric.data];
+  return data?.data_points?.length ?? 0;
+}
+
 export class RecordingPeer extends EventEmitter {
   constructor() {
     super();
@@ -106,6 +157,37 @@ export class RecordingPeer extends EventEmitter {
 
   traceRequests() {
     return this.requests.filter((r) => r.signal === 'traces');
+  }
+
+  logRecords() {
+    return flattenLogs(this.requests);
+  }
+
+  metrics() {
+    return flattenMetrics(this.requests);
+  }
+
+  // Resolves with the recorded entries of `signal` ('traces': spans, 'logs': log records,
+  // 'metrics': metrics) once `accept(entries)` holds; rejects after timeoutMs with what was seen.
+  waitFor(signal, accept, timeoutMs = 15000) {
+    const entries = () => ({ traces: () => this.spans(), logs: () => this.logRecords(), metrics: () => this.metrics() })[signal]();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const got = entries();
+        if (accept(got)) {
+          clearTimeout(timer);
+          this.off('request', check);
+          resolve(got);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.off('request', check);
+        reject(new Error(`peer ${this.address}: ${signal} not complete within ${timeoutMs} ms ` +
+          `(${entries().length} entries, ${this.attempts} Export calls)`));
+      }, timeoutMs);
+      this.on('request', check);
+      check();
+    });
   }
 
   handler(signal) {

@@ -9,6 +9,8 @@ import { TraceState, ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OTLPTraceExporterProto } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as OTLPTraceExporterJson } from '@opentelemetry/exporter-trace-otlp-http';
 
 export const RESOURCE_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
 export const RESOURCE_ATTRIBUTES = Object.freeze({
@@ -85,6 +87,14 @@ export function otlpExporter(address, compression = 'none') {
     compression,
     timeoutMillis: 10000,
   }));
+}
+
+// An OTLP/HTTP SDK exporter posting to `url` (e.g. http://127.0.0.1:4318/v1/traces), with
+// encoding 'protobuf' (exporter-trace-otlp-proto) or 'json' (exporter-trace-otlp-http);
+// compression is 'none' or 'gzip'.
+export function otlpHttpExporter(url, { encoding = 'protobuf', compression = 'none', headers } = {}) {
+  const Exporter = encoding === 'json' ? OTLPTraceExporterJson : OTLPTraceExporterProto;
+  return new ResultRecordingExporter(new Exporter({ url, compression, headers, timeoutMillis: 10000 }));
 }
 
 // A provider with the fixed resource and one batch processor per exporter: every span ends up at
