@@ -37,7 +37,8 @@ bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal)
  * mutable batch. Returns GC_OK once every pipeline accepted it, GC_ERROR when
  * the payload does not decode (INVALID_ARGUMENT / 400), GC_FULL when some queue
  * was full (UNAVAILABLE / 503). *items gets the number of items decoded.
- * metadata (may be NULL) is copied into each batch. */
+ * metadata (may be NULL) is copied into each batch. A valid request with no
+ * items is accepted and goes no further. */
 int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
 		    enum gc_format format, const uint8_t *buf, size_t len,
 		    const struct gc_metadata *metadata, size_t *items, char **err);

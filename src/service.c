@@ -108,6 +108,10 @@ int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
 
 		if (!b)
 			return GC_ERROR;
+		if (!b->items) { /* valid but empty: accepted, nothing to send */
+			gc_batch_unref(b);
+			return GC_OK;
+		}
 		if (metadata)
 			attach_metadata(b, metadata);
 		*items = b->items;
