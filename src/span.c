@@ -1,0 +1,382 @@
+/* The span API over protobuf-c messages decoded into the batch's arena. */
+#include "span.h"
+
+#include <string.h>
+
+typedef Opentelemetry__Proto__Trace__V1__ResourceSpans resource_spans;
+typedef Opentelemetry__Proto__Trace__V1__ScopeSpans scope_spans;
+typedef Opentelemetry__Proto__Trace__V1__Span span_msg;
+typedef Opentelemetry__Proto__Common__V1__KeyValue key_value;
+typedef Opentelemetry__Proto__Common__V1__AnyValue any_value;
+
+#define SPAN(sp) ((span_msg *)(sp)->span)
+
+bool gc_str_eq(struct gc_str a, struct gc_str b)
+{
+	return a.len == b.len && (a.len == 0 || !memcmp(a.ptr, b.ptr, a.len));
+}
+
+static struct gc_str bin(const ProtobufCBinaryData *b)
+{
+	struct gc_str s = { (const char *)b->data, b->len };
+
+	return s;
+}
+
+static void read_value(const any_value *v, struct gc_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!v)
+		return;
+	switch (v->value_case) {
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
+		out->type = GC_VALUE_STRING;
+		out->str = bin(&v->string_value);
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
+		out->type = GC_VALUE_BOOL;
+		out->b = v->bool_value;
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
+		out->type = GC_VALUE_INT;
+		out->i = v->int_value;
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
+		out->type = GC_VALUE_DOUBLE;
+		out->d = v->double_value;
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE:
+		out->type = GC_VALUE_BYTES;
+		out->str = bin(&v->bytes_value);
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
+		out->type = GC_VALUE_ARRAY;
+		out->impl = v->array_value;
+		break;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE:
+		out->type = GC_VALUE_KVLIST;
+		out->impl = v->kvlist_value;
+		break;
+	default:
+		break;
+	}
+}
+
+size_t gc_value_len(const struct gc_value *v)
+{
+	if (v->type == GC_VALUE_ARRAY && v->impl)
+		return ((const Opentelemetry__Proto__Common__V1__ArrayValue *)v->impl)->n_values;
+	if (v->type == GC_VALUE_KVLIST && v->impl)
+		return ((const Opentelemetry__Proto__Common__V1__KeyValueList *)v->impl)->n_values;
+	return 0;
+}
+
+void gc_value_at(const struct gc_value *v, size_t i, struct gc_str *key, struct gc_value *out)
+{
+	static const char empty[] = "";
+
+	if (key) {
+		key->ptr = empty;
+		key->len = 0;
+	}
+	if (i >= gc_value_len(v)) {
+		read_value(NULL, out);
+		return;
+	}
+	if (v->type == GC_VALUE_ARRAY) {
+		read_value(((const Opentelemetry__Proto__Common__V1__ArrayValue *)v->impl)->values[i],
+			   out);
+		return;
+	}
+	{
+		const key_value *kv =
+			((const Opentelemetry__Proto__Common__V1__KeyValueList *)v->impl)->values[i];
+
+		if (key)
+			*key = bin(&kv->key);
+		read_value(kv->value, out);
+	}
+}
+
+void gc_span_iter_init(struct gc_span_iter *it, struct gc_batch *batch)
+{
+	memset(it, 0, sizeof(*it));
+	it->batch = batch;
+}
+
+bool gc_span_iter_next(struct gc_span_iter *it, struct gc_span *out)
+{
+	const gc_traces_req *req = it->batch->traces;
+
+	while (it->r < req->n_resource_spans) {
+		resource_spans *rs = req->resource_spans[it->r];
+
+		while (it->s < rs->n_scope_spans) {
+			scope_spans *ss = rs->scope_spans[it->s];
+
+			if (it->i < ss->n_spans) {
+				out->batch = it->batch;
+				out->resource_spans = rs;
+				out->scope_spans = ss;
+				out->span = ss->spans[it->i++];
+				return true;
+			}
+			it->s++;
+			it->i = 0;
+		}
+		it->r++;
+		it->s = 0;
+	}
+	return false;
+}
+
+void gc_span_iter_drop(struct gc_span_iter *it)
+{
+	scope_spans *ss;
+
+	if (it->i == 0 || it->r >= it->batch->traces->n_resource_spans)
+		return;
+	ss = it->batch->traces->resource_spans[it->r]->scope_spans[it->s];
+	/* The array belongs to the arena; closing the gap in place is enough. */
+	memmove(ss->spans + it->i - 1, ss->spans + it->i, (ss->n_spans - it->i) * sizeof(void *));
+	ss->n_spans--;
+	it->i--;
+	it->batch->items--;
+}
+
+struct gc_str gc_span_name(const struct gc_span *sp)
+{
+	return bin(&SPAN(sp)->name);
+}
+
+struct gc_str gc_span_trace_id(const struct gc_span *sp)
+{
+	return bin(&SPAN(sp)->trace_id);
+}
+
+struct gc_str gc_span_span_id(const struct gc_span *sp)
+{
+	return bin(&SPAN(sp)->span_id);
+}
+
+struct gc_str gc_span_parent_id(const struct gc_span *sp)
+{
+	return bin(&SPAN(sp)->parent_span_id);
+}
+
+uint64_t gc_span_start_ns(const struct gc_span *sp)
+{
+	return SPAN(sp)->start_time_unix_nano;
+}
+
+uint64_t gc_span_end_ns(const struct gc_span *sp)
+{
+	return SPAN(sp)->end_time_unix_nano;
+}
+
+int gc_span_status(const struct gc_span *sp)
+{
+	return SPAN(sp)->status ? (int)SPAN(sp)->status->code : 0;
+}
+
+struct gc_str gc_span_trace_state(const struct gc_span *sp)
+{
+	return bin(&SPAN(sp)->trace_state);
+}
+
+int gc_span_set_trace_state(struct gc_span *sp, struct gc_str state)
+{
+	char *copy = gc_arena_memdup(sp->batch->arena, state.ptr, state.len);
+
+	if (!copy)
+		return GC_ERROR;
+	SPAN(sp)->trace_state.data = (uint8_t *)copy;
+	SPAN(sp)->trace_state.len = state.len;
+	return GC_OK;
+}
+
+static const key_value *find(key_value *const *kvs, size_t n, struct gc_str key, size_t *index)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (gc_str_eq(bin(&kvs[i]->key), key)) {
+			if (index)
+				*index = i;
+			return kvs[i];
+		}
+	}
+	return NULL;
+}
+
+bool gc_span_attr(const struct gc_span *sp, struct gc_str key, struct gc_value *out)
+{
+	const key_value *kv = find(SPAN(sp)->attributes, SPAN(sp)->n_attributes, key, NULL);
+
+	if (kv)
+		read_value(kv->value, out);
+	return kv != NULL;
+}
+
+bool gc_resource_attr(const struct gc_span *sp, struct gc_str key, struct gc_value *out)
+{
+	const resource_spans *rs = sp->resource_spans;
+	const key_value *kv =
+		rs->resource ? find(rs->resource->attributes, rs->resource->n_attributes, key, NULL)
+			     : NULL;
+
+	if (kv)
+		read_value(kv->value, out);
+	return kv != NULL;
+}
+
+size_t gc_span_attr_count(const struct gc_span *sp)
+{
+	return SPAN(sp)->n_attributes;
+}
+
+void gc_span_attr_at(const struct gc_span *sp, size_t i, struct gc_str *key,
+		     struct gc_value *out)
+{
+	const key_value *kv = SPAN(sp)->attributes[i];
+
+	*key = bin(&kv->key);
+	read_value(kv->value, out);
+}
+
+size_t gc_span_event_count(const struct gc_span *sp)
+{
+	return SPAN(sp)->n_events;
+}
+
+struct gc_str gc_span_event_name(const struct gc_span *sp, size_t event)
+{
+	return bin(&SPAN(sp)->events[event]->name);
+}
+
+bool gc_span_event_attr(const struct gc_span *sp, size_t event, struct gc_str key,
+			struct gc_value *out)
+{
+	const Opentelemetry__Proto__Trace__V1__Span__Event *ev = SPAN(sp)->events[event];
+	const key_value *kv = find(ev->attributes, ev->n_attributes, key, NULL);
+
+	if (kv)
+		read_value(kv->value, out);
+	return kv != NULL;
+}
+
+/* The AnyValue for key: the existing one (cleared for reuse) or a new
+ * attribute appended. The attribute array grows by copying into the arena;
+ * protobuf-c sized it exactly, and spans gain a handful of attributes. */
+static any_value *slot(struct gc_span *sp, struct gc_str key)
+{
+	span_msg *s = SPAN(sp);
+	gc_arena *a = sp->batch->arena;
+	size_t i;
+	key_value *kv = (key_value *)find(s->attributes, s->n_attributes, key, &i), **grown;
+
+	if (!kv) {
+		kv = gc_arena_alloc(a, sizeof(*kv));
+		grown = gc_arena_alloc(a, (s->n_attributes + 1) * sizeof(*grown));
+		if (!kv || !grown)
+			return NULL;
+		opentelemetry__proto__common__v1__key_value__init(kv);
+		kv->key.data = (uint8_t *)gc_arena_memdup(a, key.ptr, key.len);
+		kv->key.len = key.len;
+		if (s->n_attributes)
+			memcpy(grown, s->attributes, s->n_attributes * sizeof(*grown));
+		grown[s->n_attributes++] = kv;
+		s->attributes = grown;
+	}
+	kv->value = gc_arena_alloc(a, sizeof(*kv->value));
+	if (!kv->value)
+		return NULL;
+	opentelemetry__proto__common__v1__any_value__init(kv->value);
+	return kv->value;
+}
+
+int gc_span_set_str(struct gc_span *sp, struct gc_str key, struct gc_str value)
+{
+	any_value *v = slot(sp, key);
+
+	if (!v)
+		return GC_ERROR;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+	v->string_value.data = (uint8_t *)gc_arena_memdup(sp->batch->arena, value.ptr, value.len);
+	v->string_value.len = value.len;
+	return v->string_value.data ? GC_OK : GC_ERROR;
+}
+
+int gc_span_set_int(struct gc_span *sp, struct gc_str key, int64_t value)
+{
+	any_value *v = slot(sp, key);
+
+	if (!v)
+		return GC_ERROR;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+	v->int_value = value;
+	return GC_OK;
+}
+
+int gc_span_set_double(struct gc_span *sp, struct gc_str key, double value)
+{
+	any_value *v = slot(sp, key);
+
+	if (!v)
+		return GC_ERROR;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
+	v->double_value = value;
+	return GC_OK;
+}
+
+int gc_span_set_bool(struct gc_span *sp, struct gc_str key, bool value)
+{
+	any_value *v = slot(sp, key);
+
+	if (!v)
+		return GC_ERROR;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
+	v->bool_value = value;
+	return GC_OK;
+}
+
+int gc_span_set_str_array(struct gc_span *sp, struct gc_str key, const struct gc_str *items,
+			  size_t n)
+{
+	gc_arena *a = sp->batch->arena;
+	any_value *v = slot(sp, key), *elems;
+	Opentelemetry__Proto__Common__V1__ArrayValue *arr;
+
+	if (!v)
+		return GC_ERROR;
+	arr = gc_arena_alloc(a, sizeof(*arr));
+	elems = gc_arena_alloc(a, (n ? n : 1) * sizeof(*elems));
+	if (!arr || !elems)
+		return GC_ERROR;
+	opentelemetry__proto__common__v1__array_value__init(arr);
+	arr->values = gc_arena_alloc(a, (n ? n : 1) * sizeof(*arr->values));
+	if (!arr->values)
+		return GC_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		opentelemetry__proto__common__v1__any_value__init(&elems[i]);
+		elems[i].value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+		elems[i].string_value.data = (uint8_t *)gc_arena_memdup(a, items[i].ptr, items[i].len);
+		elems[i].string_value.len = items[i].len;
+		arr->values[i] = &elems[i];
+	}
+	arr->n_values = n;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
+	v->array_value = arr;
+	return GC_OK;
+}
+
+bool gc_span_remove_attr(struct gc_span *sp, struct gc_str key)
+{
+	span_msg *s = SPAN(sp);
+	size_t i;
+
+	if (!find(s->attributes, s->n_attributes, key, &i))
+		return false;
+	memmove(s->attributes + i, s->attributes + i + 1,
+		(s->n_attributes - i - 1) * sizeof(*s->attributes));
+	s->n_attributes--;
+	return true;
+}
