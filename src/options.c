@@ -173,6 +173,8 @@ static const char *type_name(enum gc_opt_type t)
 		return "map of strings";
 	case GC_OPT_SECTION:
 		return "section";
+	case GC_OPT_NODE:
+		return "yaml";
 	}
 	return "?";
 }
@@ -198,6 +200,8 @@ static const char *expected(enum gc_opt_type t)
 		return "a map of string keys to string values";
 	case GC_OPT_SECTION:
 		return "a map";
+	case GC_OPT_NODE:
+		return "a value";
 	}
 	return "?";
 }
@@ -392,6 +396,9 @@ static int load_one(const struct gc_option *o, void *cfg, const struct gc_node *
 		return load_strlist(o, cfg, v, comp, arena, err);
 	case GC_OPT_STRMAP:
 		return load_strmap(o, cfg, v, comp, arena, err);
+	case GC_OPT_NODE:
+		*FIELD(cfg, o, const struct gc_node *) = v;
+		return GC_OK;
 	default:
 		if (v->kind == GC_NODE_NULL && o->type == GC_OPT_STRING) {
 			*FIELD(cfg, o, char *) = NULL;

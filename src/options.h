@@ -23,6 +23,8 @@ enum gc_opt_type {
 	GC_OPT_STRLIST,	 /* struct gc_strlist */
 	GC_OPT_STRMAP,	 /* struct gc_strmap */
 	GC_OPT_SECTION,	 /* nested options in sub */
+	GC_OPT_NODE,	 /* const struct gc_node *: the YAML as written, for the component
+			  * to read itself (the node lives as long as the config) */
 };
 
 struct gc_strlist {

@@ -55,6 +55,23 @@ size_t gc_price_table_size(const struct gc_price_table *t);
 int gc_price_table_load_litellm(struct gc_price_table *t, const char *json, size_t len,
 				const char *source, size_t *loaded, size_t *skipped, char **err);
 
+struct gc_node;
+
+/* Reads one price written in YAML, USD per million tokens:
+ * { input, output, cache_read, cache_creation, reasoning,
+ *   tiers: [{ above_input_tokens, input, output, cache_read, cache_creation }] }
+ * (provider, mode and litellm are accepted and ignored). Errors carry the
+ * node's file:line:col. */
+int gc_price_entry_parse(const struct gc_node *node, const char *source, struct gc_price *p,
+			 char **err);
+
+/* Adds every model of a YAML map { <model id>: <price> }. */
+int gc_price_table_load_yaml(struct gc_price_table *t, const struct gc_node *models,
+			     const char *source, size_t *loaded, char **err);
+
+/* Adds the built-in table (config/prices.yaml, embedded in the binary). */
+int gc_price_table_load_builtin(struct gc_price_table *t, size_t *loaded, char **err);
+
 /* The model lookup order for one span: response model, then request model,
  * each exact, then with the provider's prefix ("openai/gpt-4o"), then with a
  * date or version suffix stripped ("-2024-08-06", "-20241022", "-v2:0",
