@@ -56,6 +56,7 @@ struct rule {
 /* A table in use: readers hold a reference while they price a batch. */
 struct table_ref {
 	struct gc_price_table *table;
+	size_t from_file; /* models prices_file contributed */
 	int refs;
 };
 
@@ -77,7 +78,7 @@ struct genai_cost {
 	gc_counter *priced, *unknown_overflow;
 	size_t n_unknown;
 	struct { char *model; gc_counter *counter; } *unknown;
-	struct gc_gauge *models_gauge;
+	struct gc_gauge *models_gauge, *file_models_gauge;
 };
 
 static const struct gc_str K_PROVIDER = GC_STR("gen_ai.provider.name");
@@ -244,11 +245,12 @@ static void release(struct genai_cost *g, struct table_ref *r)
 	}
 }
 
-static void install(struct genai_cost *g, struct gc_price_table *t)
+static void install(struct genai_cost *g, struct gc_price_table *t, size_t from_file)
 {
 	struct table_ref *r = calloc(1, sizeof(*r)), *old;
 
 	r->table = t;
+	r->from_file = from_file;
 	r->refs = 1; /* the processor's own reference */
 	pthread_mutex_lock(&g->lock);
 	old = g->current;
@@ -265,6 +267,17 @@ static double models_gauge(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	n = (double)gc_price_table_size(g->current->table);
+	pthread_mutex_unlock(&g->lock);
+	return n;
+}
+
+static double file_models_gauge(void *arg)
+{
+	struct genai_cost *g = arg;
+	double n;
+
+	pthread_mutex_lock(&g->lock);
+	n = (double)g->current->from_file;
 	pthread_mutex_unlock(&g->lock);
 	return n;
 }
@@ -446,7 +459,7 @@ static void *watch_main(void *arg)
 			struct gc_price_table *t = build_table(g->config, g->id, &n, &err);
 
 			if (t) {
-				install(g, t);
+				install(g, t, n);
 				gc_info(g->id, "reloaded prices: %zu models from %s, %zu in all", n,
 					g->config->prices_file, gc_price_table_size(t));
 			} else {
@@ -494,7 +507,7 @@ static void *genai_cost_create(const char *id, const void *config, enum gc_signa
 	t = build_table(c, id, &n_file, err);
 	if (!t)
 		goto fail;
-	install(g, t);
+	install(g, t, n_file);
 	if (c->prices_file)
 		gc_info(id, "loaded %zu models from %s, %zu priced models in all", n_file,
 			c->prices_file, gc_price_table_size(t));
@@ -511,6 +524,11 @@ static void *genai_cost_create(const char *id, const void *config, enum gc_signa
 	g->models_gauge = gc_metrics_gauge("genai_cost_price_table_models",
 					   "Models in the price table in use.", labels,
 					   models_gauge, g);
+	if (c->prices_file)
+		g->file_models_gauge = gc_metrics_gauge(
+			"genai_cost_prices_file_models",
+			"Models loaded from prices_file into the table in use.", labels,
+			file_models_gauge, g);
 	if (c->prices_file && c->reload_interval > 0) {
 		if (pthread_create(&g->watcher, NULL, watch_main, g)) {
 			gc_set_err(err, "%s: cannot start the price file watcher", id);
@@ -545,6 +563,7 @@ static void genai_cost_destroy(void *self)
 		return;
 	genai_cost_shutdown(g);
 	gc_metrics_gauge_remove(g->models_gauge);
+	gc_metrics_gauge_remove(g->file_models_gauge);
 	if (g->current)
 		release(g, g->current);
 	free_rules(g->rules, g->n_rules);
