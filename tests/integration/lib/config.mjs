@@ -12,7 +12,9 @@
 //   compression ('none'), timeout ('5s'), retry ({ enabled, initial_interval, max_interval,
 //   max_elapsed_time }), queue ({ queue_size, num_consumers }), headers ({ name: value }),
 //   tls (true: `tls: { insecure: true }`; false: no tls key), options ({ key: value } written as
-//   further `key: value` lines) }], healthPort (0), metricsPort (0).
+//   further `key: value` lines) }], healthPort (0), metricsPort (0),
+//   processors ([]: further processors, each { id, body: YAML text of its options, written
+//   indented under the id }; they run after batch, in this order, in every pipeline).
 export function renderConfig({
   receiverPort = 0,
   maxRecvMsgSizeMib = 16,
@@ -23,6 +25,7 @@ export function renderConfig({
   exporters = [],
   healthPort = 0,
   metricsPort = 0,
+  processors = [],
 } = {}) {
   const lines = [
     'receivers:',
@@ -41,10 +44,14 @@ export function renderConfig({
       if (http.cors.max_age !== undefined) lines.push(`          max_age: ${http.cors.max_age}`);
     }
   }
-  if (batch) {
-    lines.push('processors:');
-    lines.push(`  batch: { timeout: ${batch.timeout}, send_batch_size: ${batch.send_batch_size} }`);
+  if (batch || processors.length) lines.push('processors:');
+  if (batch) lines.push(`  batch: { timeout: ${batch.timeout}, send_batch_size: ${batch.send_batch_size} }`);
+  for (const p of processors) {
+    const body = (p.body ?? '').split('\n').filter((l) => l.trim() !== '');
+    if (body.length === 0) lines.push(`  ${p.id}: {}`);
+    else lines.push(`  ${p.id}:`, ...body.map((l) => `    ${l}`));
   }
+  const pipelineProcessors = [...(batch ? ['batch'] : []), ...processors.map((p) => p.id)];
   lines.push('exporters:');
   for (const e of exporters) {
     const retry = { enabled: true, initial_interval: '100ms', max_interval: '1s', max_elapsed_time: '60s', ...e.retry };
@@ -71,7 +78,7 @@ export function renderConfig({
     lines.push(
       `    ${signal}:`,
       '      receivers: [otlp]',
-      `      processors: [${batch ? 'batch' : ''}]`,
+      `      processors: [${pipelineProcessors.join(', ')}]`,
       `      exporters: [${exporters.map((e) => e.id ?? 'otlp/peer').join(', ')}]`,
     );
   }
