@@ -6,6 +6,7 @@
 extern const struct gc_component_type gc_receiver_otlp;
 extern const struct gc_component_type gc_processor_batch;
 extern const struct gc_component_type gc_processor_genai_cost;
+extern const struct gc_component_type gc_processor_genai_normalize;
 extern const struct gc_component_type gc_exporter_otlp;
 extern const struct gc_component_type gc_exporter_otlp_http;
 extern const struct gc_component_type gc_exporter_debug;
@@ -14,6 +15,7 @@ extern const struct gc_component_type gc_extension_health_check;
 const struct gc_component_type *const gc_component_types[] = {
 	&gc_receiver_otlp,
 	&gc_processor_batch,
+	&gc_processor_genai_normalize,
 	&gc_processor_genai_cost,
 	&gc_exporter_otlp,
 	&gc_exporter_otlp_http,

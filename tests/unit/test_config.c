@@ -175,7 +175,7 @@ static void test_unknown_component_type(void **state)
 	assert_config_error(RECEIVERS "exporters:\n  jaeger/prod:\n",
 			    "test.yaml:6:3: unknown exporter type 'jaeger' (known: otlp, otlp_http, debug)");
 	assert_config_error("processors:\n  memory_limiter:\n",
-			    "test.yaml:2:3: unknown processor type 'memory_limiter' (known: batch, genai_cost)");
+			    "test.yaml:2:3: unknown processor type 'memory_limiter' (known: batch, genai_normalize, genai_cost)");
 	assert_config_error("extensions:\n  zpages:\n",
 			    "test.yaml:2:3: unknown extension type 'zpages' (known: health_check)");
 	/* A type of another kind is unknown here. */
@@ -737,8 +737,11 @@ static void test_default_config(void **state)
 		assert_int_equal(p->signal, (enum gc_signal)i);
 		assert_int_equal(p->n_receivers, 1);
 		assert_string_equal(p->receivers[0]->id, "otlp");
-		assert_int_equal(p->n_processors, 1);
-		assert_string_equal(p->processors[0]->id, "batch");
+		/* Traces are priced before batching; every pipeline batches last. */
+		assert_int_equal(p->n_processors, i == 0 ? 2 : 1);
+		if (i == 0)
+			assert_string_equal(p->processors[0]->id, "genai_cost");
+		assert_string_equal(p->processors[p->n_processors - 1]->id, "batch");
 		assert_int_equal(p->n_exporters, 1);
 		assert_string_equal(p->exporters[0]->id, "debug");
 	}

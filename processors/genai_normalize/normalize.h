@@ -1,0 +1,62 @@
+/* genai_normalize internals shared by its files: how a span's attribute keys
+ * tell which instrumentation convention wrote it, and how provider names of
+ * every convention map onto gen_ai.provider.name. */
+#ifndef GC_GENAI_NORMALIZE_H
+#define GC_GENAI_NORMALIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "span.h"
+
+/* Conventions (low bits) and facts about keys met while classifying. */
+enum {
+	GN_OPENINFERENCE = 1u << 0,
+	GN_OPENLLMETRY = 1u << 1,
+	GN_VERCEL = 1u << 2,
+	GN_OTEL_LEGACY = 1u << 3,
+	GN_CONVENTIONS = 0xfu,
+
+	GN_OI_INPUT_MESSAGES = 1u << 8,	 /* llm.input_messages.* */
+	GN_OI_OUTPUT_MESSAGES = 1u << 9, /* llm.output_messages.* */
+	GN_OI_PROMPTS = 1u << 10,	 /* llm.prompts.* (completions API) */
+	GN_OLL_PROMPT_ROLE = 1u << 11,	 /* gen_ai.prompt.<N>.role */
+	GN_OLL_COMPLETION_REASON = 1u << 12, /* gen_ai.completion.<N>.finish_reason */
+	GN_VERCEL_INPUT_DETAILS = 1u << 13,  /* ai.usage.inputTokenDetails.* (v6) */
+	GN_CHOICE_EVENTS = 1u << 14,	     /* span events named gen_ai.choice */
+};
+
+#define GN_NCONVENTIONS 4
+extern const char *const gn_convention_names[GN_NCONVENTIONS];
+
+/* The convention and fact bits one attribute key stands for; 0 for keys of no
+ * convention (most keys: this runs on every attribute of every span, without
+ * allocating). */
+unsigned gn_classify_key(struct gc_str key);
+
+/* Maps a provider value of any convention (OpenLLMetry's "Anthropic", older
+ * OTel's "az.ai.openai", Vercel's "anthropic.messages", OpenInference's
+ * "mistralai") onto gen_ai.provider.name. model_id helps with Vercel's AI
+ * Gateway ("anthropic/claude-..."); may be empty. The result points at a
+ * constant or into buf. Empty when the value names no provider (OpenLLMetry's
+ * "Langchain") or is empty. */
+struct gc_str gn_provider_name(struct gc_str raw, struct gc_str model_id, char *buf,
+			       size_t cap);
+
+/* OpenInference's pair of llm.provider and llm.system (either may be empty). */
+struct gc_str gn_openinference_provider(struct gc_str provider, struct gc_str system,
+					char *buf, size_t cap);
+
+/* Sets gen_ai.response.finish_reasons (a string array) when absent, from the
+ * first source found: Vercel's ai.response.finishReason (provider calls only),
+ * OpenLLMetry's gen_ai.completion.<N>.finish_reason in index order (one value
+ * for Anthropic), llm.response.finish_reason/stop_reason, OpenInference's
+ * llm.finish_reason or its raw output.value JSON (LLM spans only), older OTel
+ * gen_ai.choice events. */
+void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call, bool oi_llm);
+
+/* Strict count parsing: a non-negative int, an integral double, or a decimal
+ * string. False for anything else. */
+bool gn_count(const struct gc_value *v, int64_t *out);
+
+#endif
