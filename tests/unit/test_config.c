@@ -737,10 +737,13 @@ static void test_default_config(void **state)
 		assert_int_equal(p->signal, (enum gc_signal)i);
 		assert_int_equal(p->n_receivers, 1);
 		assert_string_equal(p->receivers[0]->id, "otlp");
-		/* Traces are priced before batching; every pipeline batches last. */
-		assert_int_equal(p->n_processors, i == 0 ? 2 : 1);
-		if (i == 0)
-			assert_string_equal(p->processors[0]->id, "genai_cost");
+		/* Traces are normalized, then priced, before batching; every
+		 * pipeline batches last. */
+		assert_int_equal(p->n_processors, i == 0 ? 3 : 1);
+		if (i == 0) {
+			assert_string_equal(p->processors[0]->id, "genai_normalize");
+			assert_string_equal(p->processors[1]->id, "genai_cost");
+		}
 		assert_string_equal(p->processors[p->n_processors - 1]->id, "batch");
 		assert_int_equal(p->n_exporters, 1);
 		assert_string_equal(p->exporters[0]->id, "debug");
