@@ -70,10 +70,11 @@ static unsigned classify_gen_ai(struct gc_str k)
 			       : 0;
 	}
 	if (STARTS(k, "gen_ai.prompt.") && indexed(after(k, LIT_LEN("gen_ai.prompt.")), &rest))
-		return GN_OPENLLMETRY | (IS(rest, "role") ? GN_OLL_PROMPT_ROLE : 0);
+		return GN_OPENLLMETRY | GN_OLL_PROMPTS | (IS(rest, "role") ? GN_OLL_PROMPT_ROLE : 0);
 	if (STARTS(k, "gen_ai.completion.") &&
 	    indexed(after(k, LIT_LEN("gen_ai.completion.")), &rest))
-		return GN_OPENLLMETRY | (IS(rest, "finish_reason") ? GN_OLL_COMPLETION_REASON : 0);
+		return GN_OPENLLMETRY | GN_OLL_COMPLETIONS |
+		       (IS(rest, "finish_reason") ? GN_OLL_COMPLETION_REASON : 0);
 	return 0;
 }
 
@@ -86,7 +87,12 @@ unsigned gn_classify_key(struct gc_str k)
 		if (!STARTS(k, "ai."))
 			return 0;
 		return GN_VERCEL |
-		       (STARTS(k, "ai.usage.inputTokenDetails.") ? GN_VERCEL_INPUT_DETAILS : 0);
+		       (STARTS(k, "ai.usage.inputTokenDetails.") ? GN_VERCEL_INPUT_DETAILS : 0) |
+		       (IS(k, "ai.prompt.messages") || IS(k, "ai.response.text") ||
+				IS(k, "ai.response.object") || IS(k, "ai.response.reasoning") ||
+				IS(k, "ai.response.toolCalls")
+			? GN_VERCEL_MESSAGES
+			: 0);
 	case 'e':
 		return IS(k, "embedding.model_name") ? GN_OPENINFERENCE : 0;
 	case 'g':

@@ -3,7 +3,9 @@
  * OpenTelemetry names) onto the current OpenTelemetry GenAI conventions:
  * gen_ai.provider.name, request/response model, operation name, usage counts
  * (input includes cached tokens), cache and reasoning counts and
- * gen_ai.response.finish_reasons as a string array. The mapping and its
+ * gen_ai.response.finish_reasons as a string array, and message content as
+ * gen_ai.input.messages / gen_ai.output.messages (JSON strings, messages.c).
+ * The mapping and its
  * reasons are in processors/genai_normalize.md.
  *
  * Spans are recognised by attribute keys, never by name. A target attribute
@@ -516,6 +518,10 @@ static const struct {
 	{ "llm.response.stop_reason", "gen_ai.response.finish_reasons" },
 	{ "ai.response.finishReason", "gen_ai.response.finish_reasons" },
 	{ "ai.finishReason", "gen_ai.response.finish_reasons" },
+	{ "llm.input_messages.", "gen_ai.input.messages" },
+	{ "llm.output_messages.", "gen_ai.output.messages" },
+	{ "ai.prompt.messages", "gen_ai.input.messages" },
+	{ "ai.response.text", "gen_ai.output.messages" },
 };
 
 static bool drop_rule_matches(const char *source, struct gc_str key)
@@ -533,7 +539,17 @@ static void drop_originals(struct gc_span *sp)
 		struct gc_str key;
 		struct gc_value v;
 
+		unsigned kb;
+
 		gc_span_attr_at(sp, i, &key, &v);
+		/* OpenLLMetry's indexed content (not prompt_filter_results). */
+		kb = gn_classify_key(key) & (GN_OLL_PROMPTS | GN_OLL_COMPLETIONS);
+		if (kb) {
+			if (has(sp, kb & GN_OLL_PROMPTS ? KEY("gen_ai.input.messages")
+							: KEY("gen_ai.output.messages")))
+				gc_span_remove_attr(sp, key);
+			continue;
+		}
 		for (size_t r = 0; r < sizeof(drop_rules) / sizeof(drop_rules[0]); r++)
 			if (drop_rule_matches(drop_rules[r].source, key)) {
 				if (has(sp, cstr(drop_rules[r].target)))
@@ -559,9 +575,14 @@ static unsigned span_conventions(const struct gc_span *sp)
 		bits |= gn_classify_key(key);
 	}
 	n = gc_span_event_count(sp);
-	for (size_t e = 0; e < n; e++)
-		if (is(gc_span_event_name(sp, e), "gen_ai.choice"))
+	for (size_t e = 0; e < n; e++) {
+		struct gc_str name = gc_span_event_name(sp, e);
+
+		if (is(name, "gen_ai.choice"))
 			bits |= GN_OTEL_LEGACY | GN_CHOICE_EVENTS;
+		else if (is(name, "gen_ai.content.prompt") || is(name, "gen_ai.content.completion"))
+			bits |= GN_OTEL_LEGACY | GN_CONTENT_EVENTS;
+	}
 	return bits;
 }
 
@@ -580,6 +601,11 @@ static void normalize_span(struct genai_normalize *g, struct gc_span *sp)
 		gn_map_finish_reasons(sp, c.bits, c.vercel == V_CHAT || c.vercel == V_EMBED,
 				      c.oi_llm);
 	}
+	if (c.bits & (GN_OI_INPUT_MESSAGES | GN_OI_OUTPUT_MESSAGES | GN_OLL_PROMPTS |
+		      GN_OLL_COMPLETIONS | GN_VERCEL_MESSAGES | GN_CONTENT_EVENTS))
+		gn_map_messages(sp, c.bits,
+				(c.bits & GN_VERCEL_MESSAGES) && c.vercel != V_TOOL &&
+					c.vercel != V_EMBED);
 	if (c.n_adjusted)
 		gc_span_set_str_array(sp, K_ADJUSTED, c.adjusted, c.n_adjusted);
 	if (g->config->drop_original)

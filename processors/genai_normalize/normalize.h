@@ -24,6 +24,10 @@ enum {
 	GN_OLL_COMPLETION_REASON = 1u << 12, /* gen_ai.completion.<N>.finish_reason */
 	GN_VERCEL_INPUT_DETAILS = 1u << 13,  /* ai.usage.inputTokenDetails.* (v6) */
 	GN_CHOICE_EVENTS = 1u << 14,	     /* span events named gen_ai.choice */
+	GN_OLL_PROMPTS = 1u << 15,	     /* gen_ai.prompt.<N>.* */
+	GN_OLL_COMPLETIONS = 1u << 16,	     /* gen_ai.completion.<N>.* */
+	GN_CONTENT_EVENTS = 1u << 17, /* span events gen_ai.content.prompt/completion */
+	GN_VERCEL_MESSAGES = 1u << 18, /* ai.prompt.messages, ai.response.text/... */
 };
 
 #define GN_NCONVENTIONS 4
@@ -54,6 +58,13 @@ struct gc_str gn_openinference_provider(struct gc_str provider, struct gc_str sy
  * llm.finish_reason or its raw output.value JSON (LLM spans only), older OTel
  * gen_ai.choice events. */
 void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call, bool oi_llm);
+
+/* Sets gen_ai.input.messages and gen_ai.output.messages (compact JSON
+ * strings) when absent, from OpenInference, OpenLLMetry, Vercel (when
+ * vercel_messages) or older OTel content events, as bits say are there. Output
+ * messages take finish reasons from gen_ai.response.finish_reasons, so this
+ * runs after gn_map_finish_reasons. */
+void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages);
 
 /* Strict count parsing: a non-negative int, an integral double, or a decimal
  * string. False for anything else. */

@@ -292,8 +292,14 @@ static void test_openllmetry_openai_chat(void **state)
 	expect_str(b, "gen_ai.system", "openai");
 	expect_int(b, "gen_ai.usage.prompt_tokens", 1200);
 	expect_str(b, "gen_ai.prompt.1.content", "Capital of France?");
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":\"You are terse.\"}]},"
+		   "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Capital of France?\"}]}]");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Paris.\"}],"
+		   "\"finish_reason\":\"stop\"}]");
 	expect_absent(b, "genai_normalize.adjusted");
-	expect_count(b, O1, 6);
+	expect_count(b, O1, 8);
 	gc_batch_unref(b);
 }
 
@@ -309,10 +315,14 @@ static void test_openllmetry_drop_original(void **state)
 	expect_absent(b, "gen_ai.usage.prompt_tokens");
 	expect_absent(b, "gen_ai.usage.completion_tokens");
 	expect_absent(b, "gen_ai.usage.cache_read_input_tokens");
-	/* Kept: OpenLLMetry's total and what has no target yet (message content). */
+	/* Message content went into gen_ai.input/output.messages. */
+	expect_absent(b, "gen_ai.prompt.0.content");
+	expect_absent(b, "gen_ai.completion.0.finish_reason");
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":\"You are terse.\"}]},"
+		   "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Capital of France?\"}]}]");
+	/* Kept: OpenLLMetry's total, which has no target. */
 	expect_int(b, "llm.usage.total_tokens", 1500);
-	expect_str(b, "gen_ai.prompt.0.content", "You are terse.");
-	expect_str(b, "gen_ai.completion.0.finish_reason", "stop");
 	expect_str(b, "gen_ai.request.model", "gpt-4o");
 	gc_batch_unref(b);
 }
@@ -343,8 +353,15 @@ static void test_openllmetry_anthropic_thinking(void **state)
 	expect_int(b, "gen_ai.usage.input_tokens", 10250); /* already inclusive */
 	expect_int(b, "gen_ai.usage.output_tokens", 420);
 	expect_array(b, "gen_ai.response.finish_reasons", "tool_use");
+	/* The thinking completion is merged first as a reasoning part; empty text
+	 * adds no part; tool-call arguments are parsed. */
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"reasoning\","
+		   "\"content\":\"Need the weather tool.\"},{\"type\":\"tool_call\","
+		   "\"id\":\"toolu_01A\",\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}],"
+		   "\"finish_reason\":\"tool_use\"}]");
 	expect_absent(b, "genai_normalize.adjusted");
-	expect_count(b, O2, 3);
+	expect_count(b, O2, 5);
 	gc_batch_unref(b);
 }
 
@@ -466,6 +483,13 @@ static void test_openinference_openai_chat(void **state)
 	expect_int(b, "gen_ai.usage.cache_read.input_tokens", 2048);
 	expect_int(b, "gen_ai.usage.reasoning.output_tokens", 0);
 	expect_array(b, "gen_ai.response.finish_reasons", "stop");
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":\"Be brief.\"}]},"
+		   "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Hi\"}]}]");
+	/* OpenInference has no per-message reason: finish_reasons[i]. */
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Hello!\"}],"
+		   "\"finish_reason\":\"stop\"}]");
 	expect_absent(b, "genai_normalize.adjusted");
 	expect_int(b, "llm.token_count.prompt", 2100);
 	gc_batch_unref(b);
@@ -482,9 +506,13 @@ static void test_openinference_drop_original(void **state)
 	expect_absent(b, "llm.model_name");
 	expect_absent(b, "llm.token_count.prompt");
 	expect_absent(b, "llm.token_count.completion_details.reasoning");
-	/* Generic and content keys stay. */
+	/* Content keys go once converted; generic keys stay. */
+	expect_absent(b, "llm.input_messages.1.message.content");
+	expect_absent(b, "llm.output_messages.0.message.role");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Hello!\"}],"
+		   "\"finish_reason\":\"stop\"}]");
 	expect_str(b, "output.mime_type", "application/json");
-	expect_str(b, "llm.input_messages.1.message.content", "Hi");
 	expect_str(b, "openinference.span.kind", "LLM");
 	gc_batch_unref(b);
 }
@@ -628,7 +656,9 @@ static const char *const V1[] = {
 	"ai.usage.promptTokens", "i:900", "ai.usage.completionTokens", "i:50",
 	"gen_ai.usage.prompt_tokens", "i:900", "gen_ai.usage.completion_tokens", "i:50",
 	"ai.response.finishReason", "s:stop", "gen_ai.response.finish_reasons", "a:stop",
-	"ai.prompt.messages", "s:[{\"role\":\"system\",\"content\":\"Be brief.\"}]",
+	"ai.prompt.messages",
+	"s:[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+	"{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}]}]",
 	"ai.response.text", "s:Hello!", NULL,
 };
 
@@ -642,7 +672,13 @@ static void test_vercel_v4_openai(void **state)
 	expect_int(b, "gen_ai.usage.output_tokens", 50);
 	expect_array(b, "gen_ai.response.finish_reasons", "stop");
 	expect_str(b, "gen_ai.request.model", "gpt-4o");
-	expect_count(b, V1, 4);
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"system\",\"parts\":[{\"type\":\"text\",\"content\":\"Be brief.\"}]},"
+		   "{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Hi\"}]}]");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Hello!\"}],"
+		   "\"finish_reason\":\"stop\"}]");
+	expect_count(b, V1, 6);
 	gc_batch_unref(b);
 }
 
@@ -659,7 +695,11 @@ static void test_vercel_drop_original(void **state)
 	expect_absent(b, "ai.response.finishReason");
 	expect_absent(b, "gen_ai.usage.prompt_tokens");
 	expect_str(b, "ai.operationId", "ai.generateText.doGenerate");
-	expect_str(b, "ai.response.text", "Hello!");
+	expect_absent(b, "ai.prompt.messages");
+	expect_absent(b, "ai.response.text");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Hello!\"}],"
+		   "\"finish_reason\":\"stop\"}]");
 	gc_batch_unref(b);
 }
 
@@ -833,6 +873,111 @@ static void test_vercel_embedding_and_tool(void **state)
 	gc_batch_unref(b);
 }
 
+/* ---- message content: tool calls, ordering, legacy shapes ------------------- */
+
+static void test_messages_tool_calls_and_order(void **state)
+{
+	static const char *const I10[] = {
+		"openinference.span.kind", "s:LLM",
+		"llm.input_messages.2.message.role", "s:tool",
+		"llm.input_messages.2.message.tool_call_id", "s:call_1",
+		"llm.input_messages.2.message.content", "s:rainy",
+		"llm.input_messages.1.message.role", "s:assistant",
+		"llm.input_messages.1.message.tool_calls.0.tool_call.id", "s:call_1",
+		"llm.input_messages.1.message.tool_calls.0.tool_call.function.name", "s:get_weather",
+		"llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments",
+		"s:{\"city\":\"Paris\"}", NULL,
+	};
+	static const char *const V2_tools[] = {
+		"ai.operationId", "s:ai.streamText.doStream",
+		"ai.model.provider", "s:anthropic.messages",
+		"gen_ai.response.finish_reasons", "a:tool-calls",
+		"ai.prompt.messages",
+		"s:[{\"role\":\"tool\",\"content\":[{\"type\":\"tool-result\",\"toolCallId\":\"t0\","
+		"\"toolName\":\"search\",\"output\":{\"type\":\"text\",\"value\":\"found\"}}]}]",
+		"ai.response.toolCalls",
+		"s:[{\"toolCallId\":\"toolu_1\",\"toolName\":\"search\",\"input\":\"{\\\"q\\\":\\\"otel\\\"}\"}]",
+		NULL,
+	};
+	/* O3 (legacy completion API) and O4 (numeric, not lexical, index order). */
+	static const char *const O3_O4[] = {
+		"gen_ai.system", "s:Cohere", "llm.request.type", "s:completion",
+		"gen_ai.prompt.0.user", "s:Tell me a joke",
+		"gen_ai.completion.10.content", "s:k", "gen_ai.completion.2.content", "s:c",
+		"gen_ai.completion.0.content", "s:a", "gen_ai.completion.0.finish_reason", "s:COMPLETE",
+		NULL,
+	};
+	struct gc_batch *b = normalize(I10);
+
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"tool_call\",\"id\":\"call_1\","
+		   "\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}]},"
+		   "{\"role\":\"tool\",\"parts\":[{\"type\":\"tool_call_response\",\"id\":\"call_1\","
+		   "\"result\":\"rainy\"}]}]");
+	expect_absent(b, "gen_ai.output.messages");
+	gc_batch_unref(b);
+
+	b = normalize(V2_tools);
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"tool\",\"parts\":[{\"type\":\"tool_call_response\",\"id\":\"t0\","
+		   "\"result\":\"found\"}]}]");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"tool_call\",\"id\":\"toolu_1\","
+		   "\"name\":\"search\",\"arguments\":{\"q\":\"otel\"}}],\"finish_reason\":\"tool-calls\"}]");
+	gc_batch_unref(b);
+
+	b = normalize(O3_O4);
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Tell me a joke\"}]}]");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"a\"}],"
+		   "\"finish_reason\":\"COMPLETE\"},"
+		   "{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"c\"}],"
+		   "\"finish_reason\":\"\"},"
+		   "{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"k\"}],"
+		   "\"finish_reason\":\"\"}]");
+	gc_batch_unref(b);
+
+	b = normalize_dropping(O3_O4);
+	expect_absent(b, "gen_ai.prompt.0.user");
+	expect_absent(b, "gen_ai.completion.10.content");
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Tell me a joke\"}]}]");
+	gc_batch_unref(b);
+}
+
+static void test_messages_malformed_and_present(void **state)
+{
+	static const char *const present[] = {
+		"gen_ai.system", "s:openai",
+		"gen_ai.prompt.0.role", "s:user", "gen_ai.prompt.0.content", "s:new",
+		"gen_ai.completion.0.content", "s:new",
+		"gen_ai.input.messages", "s:old-in", "gen_ai.output.messages", "s:old-out", NULL,
+	};
+	static const char *const malformed[] = {
+		"ai.operationId", "s:ai.generateText.doGenerate", "ai.model.provider", "s:openai.chat",
+		"ai.prompt.messages", "s:[{\"role\":", "gen_ai.prompt.x.role", "s:user",
+		"gen_ai.prompt.prompt_filter_results", "s:[]", NULL,
+	};
+	struct gc_batch *b = normalize(present);
+
+	expect_str(b, "gen_ai.input.messages", "old-in");
+	expect_str(b, "gen_ai.output.messages", "old-out");
+	expect_count(b, present, 1); /* provider only */
+	gc_batch_unref(b);
+
+	b = normalize(malformed);
+	expect_absent(b, "gen_ai.input.messages");
+	expect_absent(b, "gen_ai.output.messages");
+	gc_batch_unref(b);
+
+	/* drop_original keeps what was not converted. */
+	b = normalize_dropping(malformed);
+	expect_str(b, "gen_ai.prompt.prompt_filter_results", "[]");
+	expect_str(b, "ai.prompt.messages", "[{\"role\":");
+	gc_batch_unref(b);
+}
+
 /* ---- older OpenTelemetry names --------------------------------------------- */
 
 static void test_legacy_otel_usage_and_events(void **state)
@@ -845,6 +990,11 @@ static void test_legacy_otel_usage_and_events(void **state)
 	};
 	static const struct event T1_events[] = {
 		{ "gen_ai.content.prompt", { "gen_ai.prompt", "s:[{\"role\": \"user\", \"content\": \"Hi\"}]" } },
+		{ "gen_ai.content.completion",
+		  { "gen_ai.completion", "s:[{\"role\": \"assistant\", \"content\": \"Hello\"}]" } },
+	};
+	static const struct event T2_events[] = {
+		{ "gen_ai.content.prompt", { "gen_ai.prompt", "s:[{'role': 'user', 'content': 'Hi'}]" } },
 	};
 	static const char *const T3[] = { "gen_ai.system", "s:openai", NULL };
 	static const struct event T3_events[] = {
@@ -852,13 +1002,26 @@ static void test_legacy_otel_usage_and_events(void **state)
 		{ "gen_ai.choice", { "index", "i:1", "finish_reason", "s:length" } },
 		{ "gen_ai.choice", { "index", "i:0", "finish_reason", "s:tool_calls" } },
 	};
-	struct gc_batch *b = process(batch_of(T1, T1_events, 1), "");
+	struct gc_batch *b = process(batch_of(T1, T1_events, 2), "");
 
 	expect_str(b, "gen_ai.provider.name", "openai");
 	expect_int(b, "gen_ai.usage.input_tokens", 20);
 	expect_int(b, "gen_ai.usage.output_tokens", 8);
 	expect_array(b, "gen_ai.response.finish_reasons", "stop");
-	expect_count(b, T1, 3);
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"Hi\"}]}]");
+	expect_str(b, "gen_ai.output.messages",
+		   "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\",\"content\":\"Hello\"}],"
+		   "\"finish_reason\":\"stop\"}]");
+	expect_count(b, T1, 5);
+	gc_batch_unref(b);
+
+	/* T2: a Python-repr prompt is not JSON; it is kept raw as one user text. */
+	b = process(batch_of(T1, T2_events, 1), "");
+	expect_str(b, "gen_ai.input.messages",
+		   "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\","
+		   "\"content\":\"[{'role': 'user', 'content': 'Hi'}]\"}]}]");
+	expect_absent(b, "gen_ai.output.messages");
 	gc_batch_unref(b);
 
 	b = process(batch_of(T3, T3_events, 3), "");
@@ -1048,6 +1211,8 @@ int main(void)
 		cmocka_unit_test(test_vercel_outer_span_gets_no_usage),
 		cmocka_unit_test(test_vercel_provider_ids),
 		cmocka_unit_test(test_vercel_embedding_and_tool),
+		cmocka_unit_test(test_messages_tool_calls_and_order),
+		cmocka_unit_test(test_messages_malformed_and_present),
 		cmocka_unit_test(test_legacy_otel_usage_and_events),
 		cmocka_unit_test(test_legacy_system_values),
 		cmocka_unit_test(test_unrelated_and_current_spans_are_byte_identical),
