@@ -228,6 +228,22 @@ bool gc_resource_attr(const struct gc_span *sp, struct gc_str key, struct gc_val
 	return kv != NULL;
 }
 
+struct gc_str gc_span_str(const struct gc_span *sp, struct gc_str key)
+{
+	struct gc_value v;
+
+	if (gc_span_attr(sp, key, &v) && v.type == GC_VALUE_STRING)
+		return v.str;
+	return (struct gc_str){ "", 0 };
+}
+
+bool gc_span_has(const struct gc_span *sp, struct gc_str key)
+{
+	struct gc_value v;
+
+	return gc_span_attr(sp, key, &v) && v.type != GC_VALUE_EMPTY;
+}
+
 size_t gc_span_attr_count(const struct gc_span *sp)
 {
 	return SPAN(sp)->n_attributes;

@@ -82,6 +82,10 @@ int gc_span_set_trace_state(struct gc_span *sp, struct gc_str state);
  * when the key is absent. */
 bool gc_span_attr(const struct gc_span *sp, struct gc_str key, struct gc_value *out);
 bool gc_resource_attr(const struct gc_span *sp, struct gc_str key, struct gc_value *out);
+/* Shorthands: the string value of key (an empty view when absent or not a
+ * string), and whether key is present with a value. */
+struct gc_str gc_span_str(const struct gc_span *sp, struct gc_str key);
+bool gc_span_has(const struct gc_span *sp, struct gc_str key);
 size_t gc_span_attr_count(const struct gc_span *sp);
 void gc_span_attr_at(const struct gc_span *sp, size_t i, struct gc_str *key,
 		     struct gc_value *out);

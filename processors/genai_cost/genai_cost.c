@@ -334,15 +334,6 @@ static int64_t tokens(const struct gc_span *sp, struct gc_str key, bool *present
 	return 0;
 }
 
-static struct gc_str str_attr(const struct gc_span *sp, struct gc_str key)
-{
-	struct gc_value v;
-
-	if (gc_span_attr(sp, key, &v) && v.type == GC_VALUE_STRING)
-		return v.str;
-	return (struct gc_str){ "", 0 };
-}
-
 /* Aliases, then rules, on the response model then the request model. */
 static const struct gc_price *user_price(struct genai_cost *g, const struct gc_price_table *t,
 					 struct gc_str provider, struct gc_str resp,
@@ -389,14 +380,14 @@ static void price_span(struct genai_cost *g, const struct gc_price_table *t, str
 		.cache_creation = tokens(sp, K_CACHE_CREATION, &unused),
 		.reasoning = tokens(sp, K_REASONING, &unused),
 	};
-	struct gc_str provider = str_attr(sp, K_PROVIDER), resp = str_attr(sp, K_RESPONSE_MODEL),
-		      req = str_attr(sp, K_REQUEST_MODEL);
+	struct gc_str provider = gc_span_str(sp, K_PROVIDER), resp = gc_span_str(sp, K_RESPONSE_MODEL),
+		      req = gc_span_str(sp, K_REQUEST_MODEL);
 	const struct gc_price *p;
 
 	if (!has_usage)
 		return;
 	if (!provider.len)
-		provider = str_attr(sp, K_SYSTEM);
+		provider = gc_span_str(sp, K_SYSTEM);
 	p = user_price(g, t, provider, resp, req);
 	if (!p)
 		p = gc_price_lookup(t, provider, resp, req, NULL, 0);

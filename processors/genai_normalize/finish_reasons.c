@@ -22,11 +22,7 @@ static bool is(struct gc_str s, const char *lit)
 
 static struct gc_str str_of(const struct gc_span *sp, const char *key)
 {
-	struct gc_value v;
-
-	if (gc_span_attr(sp, cstr(key), &v) && v.type == GC_VALUE_STRING)
-		return v.str;
-	return (struct gc_str){ "", 0 };
+	return gc_span_str(sp, cstr(key));
 }
 
 #define MAX_REASONS 16

@@ -76,19 +76,12 @@ static struct gc_str cstr(const char *s)
 
 static bool has(const struct gc_span *sp, struct gc_str key)
 {
-	struct gc_value v;
-
-	return gc_span_attr(sp, key, &v) && v.type != GC_VALUE_EMPTY;
+	return gc_span_has(sp, key);
 }
 
-/* The string value of key, or empty. */
 static struct gc_str str_of(const struct gc_span *sp, const char *key)
 {
-	struct gc_value v;
-
-	if (gc_span_attr(sp, cstr(key), &v) && v.type == GC_VALUE_STRING)
-		return v.str;
-	return (struct gc_str){ "", 0 };
+	return gc_span_str(sp, cstr(key));
 }
 
 static bool is(struct gc_str s, const char *lit)
