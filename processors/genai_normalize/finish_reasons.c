@@ -10,21 +10,6 @@
 
 static const struct gc_str K_FINISH_REASONS = KEY("gen_ai.response.finish_reasons");
 
-static struct gc_str cstr(const char *s)
-{
-	return (struct gc_str){ s, strlen(s) };
-}
-
-static bool is(struct gc_str s, const char *lit)
-{
-	return gc_str_eq(s, cstr(lit));
-}
-
-static struct gc_str str_of(const struct gc_span *sp, const char *key)
-{
-	return gc_span_str(sp, cstr(key));
-}
-
 #define MAX_REASONS 16
 
 struct reasons {

@@ -69,26 +69,6 @@ struct span_ctx {
 	size_t n_adjusted;
 };
 
-static struct gc_str cstr(const char *s)
-{
-	return (struct gc_str){ s, strlen(s) };
-}
-
-static bool has(const struct gc_span *sp, struct gc_str key)
-{
-	return gc_span_has(sp, key);
-}
-
-static struct gc_str str_of(const struct gc_span *sp, const char *key)
-{
-	return gc_span_str(sp, cstr(key));
-}
-
-static bool is(struct gc_str s, const char *lit)
-{
-	return gc_str_eq(s, cstr(lit));
-}
-
 static bool gate_open(const struct span_ctx *c, enum gate g)
 {
 	return g == ANY || (g == OI_LLM && c->oi_llm) || (g == VERCEL_CALL && c->vercel >= V_CHAT &&
@@ -97,7 +77,7 @@ static bool gate_open(const struct span_ctx *c, enum gate g)
 
 static void set_str_if_absent(struct gc_span *sp, struct gc_str key, struct gc_str value)
 {
-	if (value.len && !has(sp, key))
+	if (value.len && !gc_span_has(sp, key))
 		gc_span_set_str(sp, key, value);
 }
 
@@ -115,7 +95,7 @@ static enum vercel_class vercel_class(const struct gc_span *sp)
 	const char *dot;
 
 	if (!op.len) /* Vercel sets these only on doGenerate/doStream spans */
-		return has(sp, K_REQUEST_MODEL) || has(sp, KEY("gen_ai.system")) ? V_CHAT
+		return gc_span_has(sp, K_REQUEST_MODEL) || gc_span_has(sp, KEY("gen_ai.system")) ? V_CHAT
 										   : V_OUTER;
 	if (is(op, "ai.toolCall"))
 		return V_TOOL;
@@ -148,7 +128,7 @@ static void map_provider(struct span_ctx *c)
 	struct gc_str p = { "", 0 }, raw;
 	char buf[64];
 
-	if (has(sp, K_PROVIDER))
+	if (gc_span_has(sp, K_PROVIDER))
 		return;
 	if (c->bits & GN_OPENINFERENCE) {
 		struct gc_str prov = str_of(sp, "llm.provider"), sys = str_of(sp, "llm.system");
@@ -199,7 +179,7 @@ static void map_invocation_parameters(struct gc_span *sp)
 		json_t *v = json_object_get(root, invocation_fields[i].json);
 		struct gc_str key = cstr(invocation_fields[i].target);
 
-		if (!json_is_number(v) || has(sp, key))
+		if (!json_is_number(v) || gc_span_has(sp, key))
 			continue;
 		if (invocation_fields[i].integer && json_is_integer(v))
 			gc_span_set_int(sp, key, json_integer_value(v));
@@ -222,7 +202,7 @@ static void map_models(struct span_ctx *c)
 		set_str_if_absent(sp, K_REQUEST_MODEL, name);
 		set_str_if_absent(sp, K_RESPONSE_MODEL, str_of(sp, "llm.response.model_name"));
 		if (c->oi_llm && ((c->bits & GN_OI_OUTPUT_MESSAGES) ||
-				  has(sp, KEY("llm.token_count.completion"))))
+				  gc_span_has(sp, KEY("llm.token_count.completion"))))
 			set_str_if_absent(sp, K_RESPONSE_MODEL, name);
 	}
 	if (c->vercel != V_NONE) {
@@ -276,7 +256,7 @@ static void map_operation(struct span_ctx *c)
 	static const char *const vercel_ops[] = { NULL, "chat", "embeddings", "execute_tool", NULL };
 	const char *op = vercel_ops[c->vercel];
 
-	if (has(c->sp, K_OPERATION))
+	if (gc_span_has(c->sp, K_OPERATION))
 		return;
 	if (!op && (c->bits & GN_OPENINFERENCE))
 		op = openinference_operation(c);
@@ -434,7 +414,7 @@ static void cache_inclusive_input(struct span_ctx *c, struct count u[U_KINDS], b
 			 (u[U_CACHE_CREATION].known ? u[U_CACHE_CREATION].v : 0);
 	bool vercel_call = c->vercel == V_CHAT || c->vercel == V_EMBED;
 
-	if (!u[U_INPUT].known || !cached || derived || has(c->sp, K_ADJUSTED))
+	if (!u[U_INPUT].known || !cached || derived || gc_span_has(c->sp, K_ADJUSTED))
 		return;
 	if (vercel_call && vercel_cache_exclusive(c)) {
 		/* The base is Vercel's own count, whatever gen_ai.* says. */
@@ -538,14 +518,14 @@ static void drop_originals(struct gc_span *sp)
 		/* OpenLLMetry's indexed content (not prompt_filter_results). */
 		kb = gn_classify_key(key) & (GN_OLL_PROMPTS | GN_OLL_COMPLETIONS);
 		if (kb) {
-			if (has(sp, kb & GN_OLL_PROMPTS ? KEY("gen_ai.input.messages")
+			if (gc_span_has(sp, kb & GN_OLL_PROMPTS ? KEY("gen_ai.input.messages")
 							: KEY("gen_ai.output.messages")))
 				gc_span_remove_attr(sp, key);
 			continue;
 		}
 		for (size_t r = 0; r < sizeof(drop_rules) / sizeof(drop_rules[0]); r++)
 			if (drop_rule_matches(drop_rules[r].source, key)) {
-				if (has(sp, cstr(drop_rules[r].target)))
+				if (gc_span_has(sp, cstr(drop_rules[r].target)))
 					gc_span_remove_attr(sp, key);
 				break;
 			}

@@ -18,21 +18,6 @@
 static const struct gc_str K_INPUT = KEY("gen_ai.input.messages");
 static const struct gc_str K_OUTPUT = KEY("gen_ai.output.messages");
 
-static struct gc_str cstr(const char *s)
-{
-	return (struct gc_str){ s, strlen(s) };
-}
-
-static bool has(const struct gc_span *sp, struct gc_str key)
-{
-	return gc_span_has(sp, key);
-}
-
-static struct gc_str str_of(const struct gc_span *sp, const char *key)
-{
-	return gc_span_str(sp, cstr(key));
-}
-
 /* ---- writing --------------------------------------------------------------- */
 
 /* Sets key to the compact JSON of messages (an array) and frees it. */
@@ -641,7 +626,7 @@ static json_t *event_messages(const struct gc_span *sp, bool output)
 
 void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
 {
-	if (!has(sp, K_INPUT)) {
+	if (!gc_span_has(sp, K_INPUT)) {
 		json_t *in = NULL;
 
 		if (bits & GN_OI_INPUT_MESSAGES)
@@ -662,7 +647,7 @@ void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
 		}
 		set_messages(sp, K_INPUT, in);
 	}
-	if (!has(sp, K_OUTPUT)) {
+	if (!gc_span_has(sp, K_OUTPUT)) {
 		json_t *out = NULL;
 
 		if (bits & GN_OI_OUTPUT_MESSAGES)

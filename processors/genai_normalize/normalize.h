@@ -7,7 +7,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <string.h>
+
 #include "span.h"
+
+/* Views and lookups shared by the processor's files. */
+static inline struct gc_str cstr(const char *s)
+{
+	return (struct gc_str){ s, strlen(s) };
+}
+
+static inline bool is(struct gc_str s, const char *lit)
+{
+	return gc_str_eq(s, cstr(lit));
+}
+
+/* The string value of key, or an empty view. */
+static inline struct gc_str str_of(const struct gc_span *sp, const char *key)
+{
+	return gc_span_str(sp, cstr(key));
+}
 
 /* Conventions (low bits) and facts about keys met while classifying. */
 enum {
