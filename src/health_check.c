@@ -89,7 +89,7 @@ static int health_start(void *self, char **err)
 	int port;
 	char *msg = NULL;
 
-	h->daemon = gc_http_listen(h->config->endpoint, health_handler, h, &port, &msg);
+	h->daemon = gc_http_listen(h->config->endpoint, health_handler, h, NULL, &port, &msg);
 	if (!h->daemon) {
 		gc_set_err(err, "%s: %s", h->id, msg);
 		free(msg);

@@ -49,8 +49,11 @@ int gc_resolve_endpoint(const char *endpoint, struct sockaddr_storage *ss, sockl
 }
 
 struct MHD_Daemon *gc_http_listen(const char *endpoint, MHD_AccessHandlerCallback handler,
-				  void *arg, int *port, char **err)
+				  void *arg, const struct gc_http_options *options, int *port,
+				  char **err)
 {
+	static const struct gc_http_options defaults = { .threads = 1, .timeout_s = 30 };
+	const struct gc_http_options *o = options ? options : &defaults;
 	struct sockaddr_storage ss;
 	socklen_t len;
 	struct MHD_Daemon *d;
@@ -62,9 +65,16 @@ struct MHD_Daemon *gc_http_listen(const char *endpoint, MHD_AccessHandlerCallbac
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, arg, MHD_OPTION_SOCK_ADDR, &ss,
-			     MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_s,
+			     MHD_OPTION_THREAD_POOL_SIZE, o->threads > 1 ? o->threads : 0u,
+			     MHD_OPTION_NOTIFY_COMPLETED, o->completed, o->completed_arg,
+			     MHD_OPTION_END);
 	if (!d) {
-		gc_set_err(err, "cannot listen on %s (address in use or not local?)", endpoint);
+		if (o->purpose)
+			gc_set_err(err, "cannot listen on %s for %s (address in use or invalid)",
+				   endpoint, o->purpose);
+		else
+			gc_set_err(err, "cannot listen on %s (address in use or not local?)", endpoint);
 		return NULL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);

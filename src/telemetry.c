@@ -172,7 +172,7 @@ int gc_telemetry_start(const char *endpoint, char **err)
 {
 	int port;
 
-	metrics_daemon = gc_http_listen(endpoint, metrics_handler, NULL, &port, err);
+	metrics_daemon = gc_http_listen(endpoint, metrics_handler, NULL, NULL, &port, err);
 	if (!metrics_daemon)
 		return -1;
 	return port;

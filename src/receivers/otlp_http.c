@@ -447,40 +447,30 @@ struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_
 					 struct gc_receiver_sink *sink, char **err)
 {
 	struct otlp_http_server *s = calloc(1, sizeof(*s));
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	const union MHD_DaemonInfo *info;
+	struct gc_http_options options = {
+		.threads = (unsigned)(cores > 1 ? cores : 1),
+		.timeout_s = 60,
+		.completed = request_completed,
+		.completed_arg = s,
+		.purpose = "OTLP/HTTP",
+	};
 	char *msg = NULL;
+	int port;
 
 	s->id = strdup(id);
 	s->config = config;
 	s->sink = sink;
 	register_metrics(s);
-	if (gc_resolve_endpoint(config->endpoint, &ss, &sslen, &msg)) {
+	s->daemon = gc_http_listen(config->endpoint, handler, s, &options, &port, &msg);
+	if (!s->daemon) {
 		gc_set_err(err, "%s: %s", id, msg);
 		free(msg);
-		goto fail;
+		otlp_http_stop(s);
+		return NULL;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 1 ? cores : 1),
-		MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-		MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
-	if (!s->daemon) {
-		gc_set_err(err, "%s: cannot listen on %s for OTLP/HTTP (address in use or invalid)",
-			   id, config->endpoint);
-		goto fail;
-	}
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	gc_receiver_log_listening(id, "http", config->endpoint, info ? info->port : 0);
+	gc_receiver_log_listening(id, "http", config->endpoint, port);
 	return s;
-fail:
-	otlp_http_stop(s);
-	return NULL;
 }
 
 void otlp_http_stop(struct otlp_http_server *s)
