@@ -9,7 +9,7 @@ packages=(
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
   libyaml-dev libmicrohttpd-dev libjansson-dev libzstd-dev zstd
   libcurl4-openssl-dev libnghttp2-dev libssl-dev zlib1g-dev
-  libcmocka-dev
+  libvectorscan-dev libcmocka-dev
 )
 tools=(clang valgrind nodejs npm)
 

@@ -7,6 +7,7 @@ extern const struct gc_component_type gc_receiver_otlp;
 extern const struct gc_component_type gc_processor_batch;
 extern const struct gc_component_type gc_processor_genai_cost;
 extern const struct gc_component_type gc_processor_genai_normalize;
+extern const struct gc_component_type gc_processor_pii_redact;
 extern const struct gc_component_type gc_exporter_otlp;
 extern const struct gc_component_type gc_exporter_otlp_http;
 extern const struct gc_component_type gc_exporter_debug;
@@ -17,6 +18,7 @@ const struct gc_component_type *const gc_component_types[] = {
 	&gc_processor_batch,
 	&gc_processor_genai_normalize,
 	&gc_processor_genai_cost,
+	&gc_processor_pii_redact,
 	&gc_exporter_otlp,
 	&gc_exporter_otlp_http,
 	&gc_exporter_debug,

@@ -279,28 +279,26 @@ bool gc_span_event_attr(const struct gc_span *sp, size_t event, struct gc_str ke
 	return kv != NULL;
 }
 
-/* The AnyValue for key: the existing one (cleared for reuse) or a new
- * attribute appended. The attribute array grows by copying into the arena;
+/* The AnyValue for key in the list: the existing one (cleared for reuse) or a
+ * new attribute appended. The attribute array grows by copying into the arena;
  * protobuf-c sized it exactly, and spans gain a handful of attributes. */
-static any_value *slot(struct gc_span *sp, struct gc_str key)
+static any_value *list_slot(gc_arena *a, key_value ***list, size_t *n, struct gc_str key)
 {
-	span_msg *s = SPAN(sp);
-	gc_arena *a = sp->batch->arena;
 	size_t i;
-	key_value *kv = (key_value *)find(s->attributes, s->n_attributes, key, &i), **grown;
+	key_value *kv = (key_value *)find(*list, *n, key, &i), **grown;
 
 	if (!kv) {
 		kv = gc_arena_alloc(a, sizeof(*kv));
-		grown = gc_arena_alloc(a, (s->n_attributes + 1) * sizeof(*grown));
+		grown = gc_arena_alloc(a, (*n + 1) * sizeof(*grown));
 		if (!kv || !grown)
 			return NULL;
 		opentelemetry__proto__common__v1__key_value__init(kv);
 		kv->key.data = (uint8_t *)gc_arena_memdup(a, key.ptr, key.len);
 		kv->key.len = key.len;
-		if (s->n_attributes)
-			memcpy(grown, s->attributes, s->n_attributes * sizeof(*grown));
-		grown[s->n_attributes++] = kv;
-		s->attributes = grown;
+		if (*n)
+			memcpy(grown, *list, *n * sizeof(*grown));
+		grown[(*n)++] = kv;
+		*list = grown;
 	}
 	kv->value = gc_arena_alloc(a, sizeof(*kv->value));
 	if (!kv->value)
@@ -309,27 +307,65 @@ static any_value *slot(struct gc_span *sp, struct gc_str key)
 	return kv->value;
 }
 
-int gc_span_set_str(struct gc_span *sp, struct gc_str key, struct gc_str value)
+static any_value *slot(struct gc_span *sp, struct gc_str key)
 {
-	any_value *v = slot(sp, key);
+	return list_slot(sp->batch->arena, &SPAN(sp)->attributes, &SPAN(sp)->n_attributes, key);
+}
 
+static int set_str(gc_arena *a, any_value *v, struct gc_str value)
+{
 	if (!v)
 		return GC_ERROR;
 	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	v->string_value.data = (uint8_t *)gc_arena_memdup(sp->batch->arena, value.ptr, value.len);
+	v->string_value.data = (uint8_t *)gc_arena_memdup(a, value.ptr, value.len);
 	v->string_value.len = value.len;
-	return v->string_value.data ? GC_OK : GC_ERROR;
+	return v->string_value.data || !value.len ? GC_OK : GC_ERROR;
 }
 
-int gc_span_set_int(struct gc_span *sp, struct gc_str key, int64_t value)
+static int set_int(any_value *v, int64_t value)
 {
-	any_value *v = slot(sp, key);
-
 	if (!v)
 		return GC_ERROR;
 	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
 	v->int_value = value;
 	return GC_OK;
+}
+
+static int set_str_array(gc_arena *a, any_value *v, const struct gc_str *items, size_t n)
+{
+	any_value *elems;
+	Opentelemetry__Proto__Common__V1__ArrayValue *arr;
+
+	if (!v)
+		return GC_ERROR;
+	arr = gc_arena_alloc(a, sizeof(*arr));
+	elems = gc_arena_alloc(a, (n ? n : 1) * sizeof(*elems));
+	if (!arr || !elems)
+		return GC_ERROR;
+	opentelemetry__proto__common__v1__array_value__init(arr);
+	arr->values = gc_arena_alloc(a, (n ? n : 1) * sizeof(*arr->values));
+	if (!arr->values)
+		return GC_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		opentelemetry__proto__common__v1__any_value__init(&elems[i]);
+		if (set_str(a, &elems[i], items[i]) != GC_OK)
+			return GC_ERROR;
+		arr->values[i] = &elems[i];
+	}
+	arr->n_values = n;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
+	v->array_value = arr;
+	return GC_OK;
+}
+
+int gc_span_set_str(struct gc_span *sp, struct gc_str key, struct gc_str value)
+{
+	return set_str(sp->batch->arena, slot(sp, key), value);
+}
+
+int gc_span_set_int(struct gc_span *sp, struct gc_str key, int64_t value)
+{
+	return set_int(slot(sp, key), value);
 }
 
 int gc_span_set_double(struct gc_span *sp, struct gc_str key, double value)
@@ -357,31 +393,7 @@ int gc_span_set_bool(struct gc_span *sp, struct gc_str key, bool value)
 int gc_span_set_str_array(struct gc_span *sp, struct gc_str key, const struct gc_str *items,
 			  size_t n)
 {
-	gc_arena *a = sp->batch->arena;
-	any_value *v = slot(sp, key), *elems;
-	Opentelemetry__Proto__Common__V1__ArrayValue *arr;
-
-	if (!v)
-		return GC_ERROR;
-	arr = gc_arena_alloc(a, sizeof(*arr));
-	elems = gc_arena_alloc(a, (n ? n : 1) * sizeof(*elems));
-	if (!arr || !elems)
-		return GC_ERROR;
-	opentelemetry__proto__common__v1__array_value__init(arr);
-	arr->values = gc_arena_alloc(a, (n ? n : 1) * sizeof(*arr->values));
-	if (!arr->values)
-		return GC_ERROR;
-	for (size_t i = 0; i < n; i++) {
-		opentelemetry__proto__common__v1__any_value__init(&elems[i]);
-		elems[i].value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-		elems[i].string_value.data = (uint8_t *)gc_arena_memdup(a, items[i].ptr, items[i].len);
-		elems[i].string_value.len = items[i].len;
-		arr->values[i] = &elems[i];
-	}
-	arr->n_values = n;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
-	v->array_value = arr;
-	return GC_OK;
+	return set_str_array(sp->batch->arena, slot(sp, key), items, n);
 }
 
 bool gc_span_remove_attr(struct gc_span *sp, struct gc_str key)
@@ -394,5 +406,269 @@ bool gc_span_remove_attr(struct gc_span *sp, struct gc_str key)
 	memmove(s->attributes + i, s->attributes + i + 1,
 		(s->n_attributes - i - 1) * sizeof(*s->attributes));
 	s->n_attributes--;
+	return true;
+}
+
+/* Attribute lists. */
+
+#define KVS(a) ((key_value ***)(a)->list)
+
+static void attrs_of(struct gc_attrs *out, struct gc_batch *batch, key_value ***list, size_t *n)
+{
+	out->batch = batch;
+	out->list = list;
+	out->n = n;
+}
+
+void gc_span_attrs(struct gc_span *sp, struct gc_attrs *out)
+{
+	attrs_of(out, sp->batch, &SPAN(sp)->attributes, &SPAN(sp)->n_attributes);
+}
+
+/* An empty list for a message without the field: both pointers at statics
+ * that nothing writes through (set functions are refused on it). */
+static key_value **no_list;
+static size_t no_count;
+
+bool gc_span_resource_attrs(struct gc_span *sp, struct gc_attrs *out)
+{
+	resource_spans *rs = sp->resource_spans;
+
+	if (!rs->resource) {
+		attrs_of(out, sp->batch, &no_list, &no_count);
+		return false;
+	}
+	attrs_of(out, sp->batch, &rs->resource->attributes, &rs->resource->n_attributes);
+	return true;
+}
+
+void gc_span_event_attrs(struct gc_span *sp, size_t event, struct gc_attrs *out)
+{
+	Opentelemetry__Proto__Trace__V1__Span__Event *ev = SPAN(sp)->events[event];
+
+	attrs_of(out, sp->batch, &ev->attributes, &ev->n_attributes);
+}
+
+size_t gc_span_link_count(const struct gc_span *sp)
+{
+	return SPAN(sp)->n_links;
+}
+
+void gc_span_link_attrs(struct gc_span *sp, size_t link, struct gc_attrs *out)
+{
+	Opentelemetry__Proto__Trace__V1__Span__Link *l = SPAN(sp)->links[link];
+
+	attrs_of(out, sp->batch, &l->attributes, &l->n_attributes);
+}
+
+size_t gc_attrs_count(const struct gc_attrs *a)
+{
+	return *a->n;
+}
+
+void gc_attrs_at(const struct gc_attrs *a, size_t i, struct gc_str *key, struct gc_value *out)
+{
+	const key_value *kv = (*KVS(a))[i];
+
+	*key = bin(&kv->key);
+	read_value(kv->value, out);
+}
+
+bool gc_attrs_get(const struct gc_attrs *a, struct gc_str key, struct gc_value *out)
+{
+	const key_value *kv = find(*KVS(a), *a->n, key, NULL);
+
+	if (kv)
+		read_value(kv->value, out);
+	return kv != NULL;
+}
+
+static any_value *attrs_slot(struct gc_attrs *a, struct gc_str key)
+{
+	if (a->list == &no_list)
+		return NULL;
+	return list_slot(a->batch->arena, KVS(a), a->n, key);
+}
+
+int gc_attrs_set_str(struct gc_attrs *a, struct gc_str key, struct gc_str value)
+{
+	return set_str(a->batch->arena, attrs_slot(a, key), value);
+}
+
+int gc_attrs_set_int(struct gc_attrs *a, struct gc_str key, int64_t value)
+{
+	return set_int(attrs_slot(a, key), value);
+}
+
+int gc_attrs_set_str_array(struct gc_attrs *a, struct gc_str key, const struct gc_str *items,
+			   size_t n)
+{
+	return set_str_array(a->batch->arena, attrs_slot(a, key), items, n);
+}
+
+int gc_attrs_set_str_at(struct gc_attrs *a, size_t i, struct gc_str value)
+{
+	key_value *kv = (*KVS(a))[i];
+	any_value *v = gc_arena_alloc(a->batch->arena, sizeof(*v));
+
+	if (!v)
+		return GC_ERROR;
+	opentelemetry__proto__common__v1__any_value__init(v);
+	kv->value = v;
+	return set_str(a->batch->arena, v, value);
+}
+
+void gc_attrs_remove_at(struct gc_attrs *a, size_t i)
+{
+	key_value **kvs = *KVS(a);
+
+	memmove(kvs + i, kvs + i + 1, (*a->n - i - 1) * sizeof(*kvs));
+	(*a->n)--;
+}
+
+/* Depth bound for nested values. The receivers refuse requests nested deeper
+ * than this before decoding, so it is never reached on received data. */
+#define VISIT_MAX_DEPTH 128
+
+static bool visit_value(any_value *v, struct gc_str key, gc_string_visitor visit, void *ctx,
+			int depth)
+{
+	if (!v || depth > VISIT_MAX_DEPTH)
+		return false;
+	switch (v->value_case) {
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE: {
+		struct gc_str text = bin(&v->string_value);
+		bool drop = visit(ctx, key, &text) == GC_VISIT_DROP;
+
+		v->string_value.data = (uint8_t *)text.ptr;
+		v->string_value.len = text.len;
+		return drop;
+	}
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE: {
+		bool drop = false;
+
+		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++)
+			drop |= visit_value(v->array_value->values[i], key, visit, ctx, depth + 1);
+		return drop;
+	}
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE: {
+		bool drop = false;
+
+		for (size_t i = 0; v->kvlist_value && i < v->kvlist_value->n_values; i++) {
+			key_value *kv = v->kvlist_value->values[i];
+
+			drop |= visit_value(kv->value, bin(&kv->key), visit, ctx, depth + 1);
+		}
+		return drop;
+	}
+	default:
+		return false;
+	}
+}
+
+bool gc_attrs_visit_strings(struct gc_attrs *a, size_t i, gc_string_visitor visit, void *ctx)
+{
+	key_value *kv = (*KVS(a))[i];
+
+	return visit_value(kv->value, bin(&kv->key), visit, ctx, 0);
+}
+
+/* Log records. */
+
+typedef Opentelemetry__Proto__Logs__V1__ResourceLogs resource_logs;
+typedef Opentelemetry__Proto__Logs__V1__ScopeLogs scope_logs;
+typedef Opentelemetry__Proto__Logs__V1__LogRecord log_record;
+
+#define RECORD(l) ((log_record *)(l)->record)
+
+void gc_log_iter_init(struct gc_log_iter *it, struct gc_batch *batch)
+{
+	memset(it, 0, sizeof(*it));
+	it->batch = batch;
+}
+
+bool gc_log_iter_next(struct gc_log_iter *it, struct gc_log *out)
+{
+	const gc_logs_req *req = it->batch->logs;
+
+	while (it->r < req->n_resource_logs) {
+		resource_logs *rl = req->resource_logs[it->r];
+
+		while (it->s < rl->n_scope_logs) {
+			scope_logs *sl = rl->scope_logs[it->s];
+
+			if (it->i < sl->n_log_records) {
+				out->batch = it->batch;
+				out->resource_logs = rl;
+				out->scope_logs = sl;
+				out->record = sl->log_records[it->i++];
+				return true;
+			}
+			it->s++;
+			it->i = 0;
+		}
+		it->r++;
+		it->s = 0;
+	}
+	return false;
+}
+
+void gc_log_attrs(struct gc_log *log, struct gc_attrs *out)
+{
+	attrs_of(out, log->batch, &RECORD(log)->attributes, &RECORD(log)->n_attributes);
+}
+
+bool gc_log_resource_attrs(struct gc_log *log, struct gc_attrs *out)
+{
+	resource_logs *rl = log->resource_logs;
+
+	if (!rl->resource) {
+		attrs_of(out, log->batch, &no_list, &no_count);
+		return false;
+	}
+	attrs_of(out, log->batch, &rl->resource->attributes, &rl->resource->n_attributes);
+	return true;
+}
+
+void gc_log_body(const struct gc_log *log, struct gc_value *out)
+{
+	read_value(RECORD(log)->body, out);
+}
+
+bool gc_log_body_visit_strings(struct gc_log *log, gc_string_visitor visit, void *ctx)
+{
+	return visit_value(RECORD(log)->body, (struct gc_str){ "", 0 }, visit, ctx, 0);
+}
+
+void gc_log_clear_body(struct gc_log *log)
+{
+	RECORD(log)->body = NULL;
+}
+
+size_t gc_batch_resource_count(const struct gc_batch *batch)
+{
+	switch (batch->signal) {
+	case GC_SIGNAL_TRACES:
+		return batch->traces->n_resource_spans;
+	case GC_SIGNAL_LOGS:
+		return batch->logs->n_resource_logs;
+	default:
+		return 0;
+	}
+}
+
+bool gc_batch_resource_attrs(struct gc_batch *batch, size_t i, struct gc_attrs *out)
+{
+	Opentelemetry__Proto__Resource__V1__Resource *r = NULL;
+
+	if (batch->signal == GC_SIGNAL_TRACES)
+		r = batch->traces->resource_spans[i]->resource;
+	else if (batch->signal == GC_SIGNAL_LOGS)
+		r = batch->logs->resource_logs[i]->resource;
+	if (!r) {
+		attrs_of(out, batch, &no_list, &no_count);
+		return false;
+	}
+	attrs_of(out, batch, &r->attributes, &r->n_attributes);
 	return true;
 }

@@ -106,4 +106,78 @@ int gc_span_set_str_array(struct gc_span *sp, struct gc_str key, const struct gc
 /* Removes the attribute; false when it was absent. */
 bool gc_span_remove_attr(struct gc_span *sp, struct gc_str key);
 
+/* A list of attributes that can be changed in place: a span's, its resource's,
+ * one of its events' or links', a log record's or its resource's. A view into
+ * the batch, valid while the batch lives; what is set is copied into the
+ * batch's arena. */
+struct gc_attrs {
+	struct gc_batch *batch;
+	void *list; /* the message's attribute array field */
+	size_t *n;  /* and its count */
+};
+
+void gc_span_attrs(struct gc_span *sp, struct gc_attrs *out);
+/* False (and an empty list) when the spans carry no resource. */
+bool gc_span_resource_attrs(struct gc_span *sp, struct gc_attrs *out);
+void gc_span_event_attrs(struct gc_span *sp, size_t event, struct gc_attrs *out);
+size_t gc_span_link_count(const struct gc_span *sp);
+void gc_span_link_attrs(struct gc_span *sp, size_t link, struct gc_attrs *out);
+
+size_t gc_attrs_count(const struct gc_attrs *a);
+void gc_attrs_at(const struct gc_attrs *a, size_t i, struct gc_str *key, struct gc_value *out);
+bool gc_attrs_get(const struct gc_attrs *a, struct gc_str key, struct gc_value *out);
+/* Same contract as the gc_span_set_* functions. */
+int gc_attrs_set_str(struct gc_attrs *a, struct gc_str key, struct gc_str value);
+int gc_attrs_set_int(struct gc_attrs *a, struct gc_str key, int64_t value);
+int gc_attrs_set_str_array(struct gc_attrs *a, struct gc_str key, const struct gc_str *items,
+			   size_t n);
+/* Replaces the value of attribute i with a string (copied into the arena). */
+int gc_attrs_set_str_at(struct gc_attrs *a, size_t i, struct gc_str value);
+/* Removes attribute i; later attributes move down by one. */
+void gc_attrs_remove_at(struct gc_attrs *a, size_t i);
+
+/* Visits every string inside a value: the value itself when it is a string,
+ * the items of arrays and the values of key-value lists, at any depth. key is
+ * the nearest key above the string (the attribute's own key, or the kvlist
+ * key). A visitor may point *text at a new string that lives as long as the
+ * batch (allocated from its arena); the value then holds that string. It
+ * returns GC_VISIT_DROP to have the whole value removed. */
+enum gc_visit { GC_VISIT_NEXT, GC_VISIT_DROP };
+typedef enum gc_visit (*gc_string_visitor)(void *ctx, struct gc_str key, struct gc_str *text);
+
+/* Visits the strings of attribute i. True when a visitor asked for a drop;
+ * the caller decides (usually gc_attrs_remove_at). */
+bool gc_attrs_visit_strings(struct gc_attrs *a, size_t i, gc_string_visitor visit, void *ctx);
+
+/* The resources of a traces or logs batch, for a processor that treats each
+ * resource once rather than once per span. False (and an empty list) for a
+ * resource entry without a resource. */
+size_t gc_batch_resource_count(const struct gc_batch *batch);
+bool gc_batch_resource_attrs(struct gc_batch *batch, size_t i, struct gc_attrs *out);
+
+/* One log record, with its resource and scope. */
+struct gc_log {
+	struct gc_batch *batch;
+	void *resource_logs, *scope_logs, *record;
+};
+
+struct gc_log_iter {
+	struct gc_batch *batch;
+	size_t r, s, i;
+};
+
+/* Visits every log record of a logs batch in order. */
+void gc_log_iter_init(struct gc_log_iter *it, struct gc_batch *batch);
+bool gc_log_iter_next(struct gc_log_iter *it, struct gc_log *out);
+
+void gc_log_attrs(struct gc_log *log, struct gc_attrs *out);
+bool gc_log_resource_attrs(struct gc_log *log, struct gc_attrs *out);
+/* The body, read-only; GC_VALUE_EMPTY when the record has none. */
+void gc_log_body(const struct gc_log *log, struct gc_value *out);
+/* Visits the strings of the body (key is empty at the top); true when a
+ * visitor asked for a drop. */
+bool gc_log_body_visit_strings(struct gc_log *log, gc_string_visitor visit, void *ctx);
+/* Removes the body. */
+void gc_log_clear_body(struct gc_log *log);
+
 #endif

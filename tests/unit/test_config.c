@@ -175,7 +175,7 @@ static void test_unknown_component_type(void **state)
 	assert_config_error(RECEIVERS "exporters:\n  jaeger/prod:\n",
 			    "test.yaml:6:3: unknown exporter type 'jaeger' (known: otlp, otlp_http, debug)");
 	assert_config_error("processors:\n  memory_limiter:\n",
-			    "test.yaml:2:3: unknown processor type 'memory_limiter' (known: batch, genai_normalize, genai_cost)");
+			    "test.yaml:2:3: unknown processor type 'memory_limiter' (known: batch, genai_normalize, genai_cost, pii_redact)");
 	assert_config_error("extensions:\n  zpages:\n",
 			    "test.yaml:2:3: unknown extension type 'zpages' (known: health_check)");
 	/* A type of another kind is unknown here. */

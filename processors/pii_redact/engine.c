@@ -1,0 +1,420 @@
+/* The engine: the built-in scanners (scan.c) plus one Vectorscan database for
+ * the secrets, which all begin with a fixed prefix ("sk-", "AKIA", "ghp_",
+ * "-----BEGIN ..."), and the user's regexes. Vectorscan matches every prefix
+ * of the database in one pass over the text, so adding a secret kind costs
+ * almost nothing per byte. */
+#include <errno.h>
+#include <hs/hs.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "pii_redact/engine.h"
+#include "pii_redact/scan.h"
+
+static const char *const builtin_names[PII_BUILTIN_TYPES] = {
+	"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE",
+	"US_SSN",	 "IP_ADDRESS",	 "SECRET",
+};
+
+const char *pii_builtin_name(unsigned type)
+{
+	return type < PII_BUILTIN_TYPES ? builtin_names[type] : NULL;
+}
+
+int pii_builtin_find(const char *name)
+{
+	for (unsigned i = 0; i < PII_BUILTIN_TYPES; i++)
+		if (!strcmp(name, builtin_names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* How a secret pattern's raw match becomes the entity. */
+enum secret_check {
+	CHECK_NONE,
+	CHECK_BODY,   /* the part after the prefix has a digit and a letter */
+	CHECK_PEM,    /* extends to the END line of the block */
+	CHECK_BEARER, /* the entity is the token after "Bearer " */
+};
+
+static const struct {
+	const char *regex;
+	unsigned prefix; /* bytes of fixed prefix, for CHECK_BODY */
+	enum secret_check check;
+} secrets[] = {
+	{ "\\bsk-ant-[A-Za-z0-9_\\-]{20,}", 7, CHECK_BODY },   /* Anthropic */
+	{ "\\bsk-proj-[A-Za-z0-9_\\-]{20,}", 8, CHECK_BODY },  /* OpenAI project */
+	{ "\\bsk-[A-Za-z0-9_\\-]{20,}", 3, CHECK_BODY },	     /* OpenAI */
+	{ "\\b(AKIA|ASIA)[A-Z0-9]{16}\\b", 0, CHECK_NONE },	     /* AWS key id */
+	{ "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, CHECK_NONE },	     /* GitHub */
+	{ "\\bgithub_pat_[A-Za-z0-9_]{22,}", 0, CHECK_NONE },      /* GitHub fine-grained */
+	{ "\\bxox[abpr]-[A-Za-z0-9\\-]{10,}", 5, CHECK_BODY },    /* Slack */
+	{ "\\b[sr]k_live_[A-Za-z0-9]{20,}", 0, CHECK_NONE },       /* Stripe */
+	{ "\\bAIza[0-9A-Za-z_\\-]{35}", 0, CHECK_NONE },	     /* Google API key */
+	{ "\\beyJ[A-Za-z0-9_\\-]{8,}\\.eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]*", 0,
+	  CHECK_NONE }, /* JWT */
+	{ "-----BEGIN [A-Z0-9 ]{0,24}PRIVATE KEY-----", 0, CHECK_PEM },
+	{ "\\bBearer[ \\t]+[A-Za-z0-9._~+/\\-]{16,}=*", 0, CHECK_BEARER },
+};
+
+#define N_SECRETS (sizeof(secrets) / sizeof(secrets[0]))
+#define CUSTOM_ID 1000
+
+static atomic_uint generations;
+
+/* Per-thread scratch: Vectorscan's, and the buffers a scan reuses. Freed when
+ * the thread exits. */
+struct pii_tls {
+	hs_scratch_t *hs;
+	unsigned hs_generation;
+	struct hs_hit {
+		unsigned id;
+		unsigned long long from, to;
+	} *hits;
+	size_t n_hits, cap_hits;
+	struct pii_matches matches;
+	struct pii_buf decoded, out, piece;
+	uint32_t *map;
+	size_t map_cap;
+};
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void tls_free(void *p)
+{
+	struct pii_tls *t = p;
+
+	if (!t)
+		return;
+	hs_free_scratch(t->hs);
+	free(t->hits);
+	pii_matches_free(&t->matches);
+	pii_buf_free(&t->decoded);
+	pii_buf_free(&t->out);
+	pii_buf_free(&t->piece);
+	free(t->map);
+	free(t);
+}
+
+static void tls_init(void)
+{
+	pthread_key_create(&tls_key, tls_free);
+}
+
+struct pii_tls *pii_tls(void)
+{
+	struct pii_tls *t;
+
+	pthread_once(&tls_once, tls_init);
+	t = pthread_getspecific(tls_key);
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (t && pthread_setspecific(tls_key, t)) {
+			free(t);
+			t = NULL;
+		}
+	}
+	return t;
+}
+
+void pii_matches_free(struct pii_matches *m)
+{
+	free(m->items);
+	memset(m, 0, sizeof(*m));
+}
+
+void pii_buf_free(struct pii_buf *b)
+{
+	free(b->ptr);
+	memset(b, 0, sizeof(*b));
+}
+
+int pii_buf_reserve(struct pii_buf *b, size_t more)
+{
+	size_t cap;
+	char *p;
+
+	if (b->cap - b->len >= more)
+		return GC_OK;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < more)
+		cap *= 2;
+	p = realloc(b->ptr, cap);
+	if (!p)
+		return GC_ERROR;
+	b->ptr = p;
+	b->cap = cap;
+	return GC_OK;
+}
+
+int pii_buf_append(struct pii_buf *b, const char *s, size_t n)
+{
+	if (pii_buf_reserve(b, n))
+		return GC_ERROR;
+	if (n)
+		memcpy(b->ptr + b->len, s, n);
+	b->len += n;
+	return GC_OK;
+}
+
+struct pii_engine *pii_engine_new(const struct pii_engine_config *c, char **err)
+{
+	struct pii_engine *e = calloc(1, sizeof(*e));
+	const char *exprs[N_SECRETS + PII_MAX_CUSTOM];
+	unsigned flags[N_SECRETS + PII_MAX_CUSTOM], ids[N_SECRETS + PII_MAX_CUSTOM], n = 0;
+	hs_compile_error_t *cerr = NULL;
+
+	if (!e)
+		goto oom;
+	if (c->n_custom > PII_MAX_CUSTOM) {
+		gc_set_err(err, "at most %d custom types", PII_MAX_CUSTOM);
+		goto fail;
+	}
+	e->enabled = c->enabled;
+	e->n_types = PII_BUILTIN_TYPES + (unsigned)c->n_custom;
+	memcpy(e->action, c->action, sizeof(e->action));
+	memcpy(e->mask_keep, c->mask_keep, sizeof(e->mask_keep));
+	for (unsigned i = 0; i < e->n_types; i++) {
+		e->names[i] = strdup(i < PII_BUILTIN_TYPES ? builtin_names[i]
+							  : c->custom[i - PII_BUILTIN_TYPES].name);
+		if (!e->names[i])
+			goto oom;
+	}
+	if (c->hmac_key_len) {
+		e->key = malloc(c->hmac_key_len);
+		if (!e->key)
+			goto oom;
+		memcpy(e->key, c->hmac_key, c->hmac_key_len);
+		e->key_len = c->hmac_key_len;
+	}
+	if (e->enabled & (1ull << PII_SECRET)) {
+		for (unsigned i = 0; i < N_SECRETS; i++, n++) {
+			exprs[n] = secrets[i].regex;
+			flags[n] = HS_FLAG_SOM_LEFTMOST;
+			ids[n] = i;
+		}
+	}
+	for (unsigned i = 0; i < c->n_custom; i++) {
+		if (!(e->enabled & (1ull << (PII_BUILTIN_TYPES + i))))
+			continue;
+		exprs[n] = c->custom[i].regex;
+		flags[n] = HS_FLAG_SOM_LEFTMOST;
+		ids[n++] = CUSTOM_ID + i;
+	}
+	if (n && hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &e->db, &cerr) !=
+			 HS_SUCCESS) {
+		int at = cerr->expression;
+
+		if (at >= 0 && ids[at] >= CUSTOM_ID)
+			gc_set_err(err, "custom[%u] (%s): regex does not compile: %s",
+				  ids[at] - CUSTOM_ID, c->custom[ids[at] - CUSTOM_ID].name,
+				  cerr->message);
+		else
+			gc_set_err(err, "cannot compile the secret patterns: %s", cerr->message);
+		hs_free_compile_error(cerr);
+		goto fail;
+	}
+	e->generation = atomic_fetch_add(&generations, 1) + 1;
+	return e;
+oom:
+	gc_set_err(err, "out of memory");
+fail:
+	pii_engine_free(e);
+	return NULL;
+}
+
+void pii_engine_free(struct pii_engine *e)
+{
+	if (!e)
+		return;
+	hs_free_database(e->db);
+	for (unsigned i = 0; i < PII_MAX_TYPES; i++)
+		free(e->names[i]);
+	if (e->key)
+		memset(e->key, 0, e->key_len);
+	free(e->key);
+	free(e);
+}
+
+const char *pii_type_name(const struct pii_engine *e, unsigned type)
+{
+	return type < e->n_types ? e->names[type] : "";
+}
+
+unsigned pii_type_count(const struct pii_engine *e)
+{
+	return e->n_types;
+}
+
+static int on_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		  void *ctx)
+{
+	struct pii_tls *t = ctx;
+
+	(void)flags;
+	/* Greedy patterns report every end: keep the longest per start. */
+	for (size_t k = t->n_hits, seen = 0; k-- > 0 && seen < 8; seen++) {
+		if (t->hits[k].id == id && t->hits[k].from == from) {
+			t->hits[k].to = to;
+			return 0;
+		}
+	}
+	if (t->n_hits == t->cap_hits) {
+		size_t cap = t->cap_hits ? t->cap_hits * 2 : 32;
+		struct hs_hit *hits = realloc(t->hits, cap * sizeof(*hits));
+
+		if (!hits)
+			return 1; /* stops the scan */
+		t->hits = hits;
+		t->cap_hits = cap;
+	}
+	t->hits[t->n_hits++] = (struct hs_hit){ id, from, to };
+	return 0;
+}
+
+static bool body_has_digit_and_letter(const char *s, size_t n)
+{
+	bool digit = false, letter = false;
+
+	for (size_t i = 0; i < n && !(digit && letter); i++) {
+		digit |= s[i] >= '0' && s[i] <= '9';
+		letter |= (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+	}
+	return digit && letter;
+}
+
+/* The end of a PEM block whose BEGIN line ends at from: after its END line,
+ * or the end of the text when the block was cut. */
+static size_t pem_end(const char *s, size_t len, size_t from)
+{
+	const char *end = memmem(s + from, len - from, "-----END ", 9), *close;
+
+	if (!end)
+		return len;
+	close = memmem(end + 9, len - (size_t)(end + 9 - s), "-----", 5);
+	return close ? (size_t)(close + 5 - s) : len;
+}
+
+/* Turns the Vectorscan hits into entities. */
+static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s, size_t len,
+		    struct pii_matches *out)
+{
+	for (size_t k = 0; k < t->n_hits; k++) {
+		size_t from = t->hits[k].from, to = t->hits[k].to;
+		unsigned id = t->hits[k].id, type;
+
+		if (id >= CUSTOM_ID) {
+			type = PII_BUILTIN_TYPES + id - CUSTOM_ID;
+		} else {
+			type = PII_SECRET;
+			switch (secrets[id].check) {
+			case CHECK_BODY:
+				if (!body_has_digit_and_letter(s + from + secrets[id].prefix,
+							       to - from - secrets[id].prefix))
+					continue;
+				break;
+			case CHECK_PEM:
+				to = pem_end(s, len, to);
+				break;
+			case CHECK_BEARER:
+				from += 6;
+				while (from < to && (s[from] == ' ' || s[from] == '\t'))
+					from++;
+				if (!body_has_digit_and_letter(s + from, to - from))
+					continue;
+				break;
+			case CHECK_NONE:
+				break;
+			}
+		}
+		if (to <= from)
+			continue;
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 16;
+			struct pii_match *items = realloc(out->items, cap * sizeof(*items));
+
+			if (!items)
+				return GC_ERROR;
+			out->items = items;
+			out->cap = cap;
+		}
+		out->items[out->n++] = (struct pii_match){ (uint32_t)from, (uint32_t)to,
+							   (uint16_t)type };
+	}
+	return GC_OK;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct pii_match *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end > y->end ? -1 : 1; /* longer first */
+	return x->type < y->type ? -1 : x->type > y->type;
+}
+
+/* Sorts and keeps, of overlapping entities, the one that starts first (the
+ * longer when two start together). */
+static void resolve(struct pii_matches *m)
+{
+	size_t kept = 0;
+	uint32_t end = 0;
+
+	if (m->n > 1)
+		qsort(m->items, m->n, sizeof(*m->items), by_start);
+	for (size_t i = 0; i < m->n; i++) {
+		if (kept && m->items[i].start < end)
+			continue;
+		m->items[kept++] = m->items[i];
+		end = m->items[i].end;
+	}
+	m->n = kept;
+}
+
+int pii_scan(const struct pii_engine *e, const char *text, size_t len, struct pii_matches *out)
+{
+	struct scan sc = { text, len, e->enabled, out };
+	struct pii_tls *t;
+
+	out->n = 0;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX; /* offsets are 32-bit; larger values are cut by the receiver */
+	sc.len = len;
+	if (pii_scan_builtin(&sc))
+		return GC_ERROR;
+	if (e->db) {
+		t = pii_tls();
+		if (!t)
+			return GC_ERROR;
+		if (!t->hs || t->hs_generation != e->generation) {
+			if (hs_alloc_scratch(e->db, &t->hs) != HS_SUCCESS)
+				return GC_ERROR;
+			t->hs_generation = e->generation;
+		}
+		t->n_hits = 0;
+		/* the callback stops a scan only when out of memory */
+		if (hs_scan(e->db, text, (unsigned)len, 0, t->hs, on_hit, t) != HS_SUCCESS)
+			return GC_ERROR;
+		if (add_hits(e, t, text, len, out))
+			return GC_ERROR;
+	}
+	resolve(out);
+	return GC_OK;
+}
+
+void pii_tls_bufs(struct pii_tls *t, struct pii_tls_bufs *out)
+{
+	out->matches = &t->matches;
+	out->decoded = &t->decoded;
+	out->out = &t->out;
+	out->piece = &t->piece;
+	out->map = &t->map;
+	out->map_cap = &t->map_cap;
+}

@@ -1,0 +1,557 @@
+/* Rewriting: each entity becomes what its type's action writes, and nothing
+ * else in the text moves. A value that is a JSON document (the message arrays
+ * of gen_ai.input.messages and friends) is rewritten inside its string
+ * literals only: each literal is decoded (escapes resolved), scanned, and the
+ * entities' raw bytes replaced by JSON-escaped text, so the document stays
+ * valid JSON and every byte outside the entities is kept as sent.
+ *
+ * The JSON walk below is a validator that reports where string literals lie;
+ * the JSON libraries at hand parse into trees and print them back, which
+ * would reformat the document and round numbers, so they cannot do this. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+#include "common.h"
+#include "pii_redact/engine.h"
+
+static const char hex_digits[] = "0123456789abcdef";
+
+static void hmac_hex(const struct pii_engine *e, const char *s, size_t n, char *out,
+		     size_t hex_len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned md_len = 0;
+
+	HMAC(EVP_sha256(), e->key, (int)e->key_len, (const unsigned char *)s, n, md, &md_len);
+	for (size_t i = 0; i < hex_len / 2 && i < md_len; i++) {
+		out[2 * i] = hex_digits[md[i] >> 4];
+		out[2 * i + 1] = hex_digits[md[i] & 15];
+	}
+	out[hex_len] = '\0';
+}
+
+void pii_hash_value(const struct pii_engine *e, const char *value, size_t len, char out[17])
+{
+	hmac_hex(e, value, len, out, 16);
+}
+
+/* Appends s[0..n) as the inside of a JSON string literal when json. */
+static int append_text(struct pii_buf *out, const char *s, size_t n, bool json)
+{
+	if (!json)
+		return pii_buf_append(out, s, n);
+	if (pii_buf_reserve(out, n * 6))
+		return GC_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char *p = out->ptr + out->len;
+
+		if (c == '"' || c == '\\') {
+			p[0] = '\\';
+			p[1] = (char)c;
+			out->len += 2;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			p[0] = '\\';
+			p[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			out->len += 2;
+		} else if (c < 0x20) {
+			memcpy(p, "\\u00", 4);
+			p[4] = hex_digits[c >> 4];
+			p[5] = hex_digits[c & 15];
+			out->len += 6;
+		} else {
+			*p = (char)c;
+			out->len++;
+		}
+	}
+	return GC_OK;
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_continuation(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
+/* mask: letters, digits and non-ASCII characters become '*' except the last
+ * keep of them; punctuation and spaces stay, so the shape is still readable
+ * ("**** **** **** 1111"). */
+static int append_mask(struct pii_buf *out, const char *s, size_t n, unsigned keep, bool json)
+{
+	size_t maskable = 0, seen = 0;
+
+	for (size_t i = 0; i < n; i++)
+		maskable += is_alnum((unsigned char)s[i]) ||
+			    ((unsigned char)s[i] >= 0x80 && !is_continuation((unsigned char)s[i]));
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = 1;
+
+		if (c >= 0x80)
+			while (i + len < n && is_continuation((unsigned char)s[i + len]))
+				len++;
+		if ((is_alnum(c) || c >= 0x80) && seen++ + keep < maskable) {
+			if (pii_buf_append(out, "*", 1))
+				return GC_ERROR;
+		} else if (append_text(out, s + i, len, json)) {
+			return GC_ERROR;
+		}
+		i += len;
+	}
+	return GC_OK;
+}
+
+/* Writes the replacement of entity s[0..n) of type. */
+static int append_entity(const struct pii_engine *e, unsigned type, const char *s, size_t n,
+			 bool json, struct pii_buf *out)
+{
+	const char *name = e->names[type];
+	char tag[64 + 16];
+	int len;
+
+	switch (e->action[type]) {
+	case PII_MASK:
+		return append_mask(out, s, n, e->mask_keep[type], json);
+	case PII_HASH: {
+		char hex[9];
+
+		hmac_hex(e, s, n, hex, 8);
+		len = snprintf(tag, sizeof(tag), "<%s:%s>", name, hex);
+		break;
+	}
+	default:
+		len = snprintf(tag, sizeof(tag), "<%s>", name);
+		break;
+	}
+	/* type names are [A-Za-z0-9_], checked by the configuration */
+	return pii_buf_append(out, tag, (size_t)len);
+}
+
+static void count(const struct pii_engine *e, unsigned type, struct pii_result *res)
+{
+	res->count++;
+	res->types |= 1ull << type;
+	res->per_type[type]++;
+	if (e->action[type] == PII_DROP)
+		res->drop = true;
+}
+
+/* Widens [*a, *b) of text to whole UTF-8 characters, so a user's regex that
+ * stops inside one never leaves half of it behind. */
+static void whole_chars(const char *text, size_t len, uint32_t *a, uint32_t *b)
+{
+	while (*a > 0 && is_continuation((unsigned char)text[*a]))
+		(*a)--;
+	while (*b < len && is_continuation((unsigned char)text[*b]))
+		(*b)++;
+}
+
+/* Plain text: scan, then copy with the entities replaced. */
+static int redact_plain(const struct pii_engine *e, const char *text, size_t len,
+			struct pii_tls_bufs *t, struct pii_result *res, bool *changed)
+{
+	struct pii_matches *m = t->matches;
+	struct pii_buf *out = t->out;
+	size_t pos = 0;
+
+	*changed = false;
+	if (pii_scan(e, text, len, m))
+		return GC_ERROR;
+	if (!m->n)
+		return GC_OK;
+	out->len = 0;
+	for (size_t k = 0; k < m->n; k++) {
+		uint32_t a = m->items[k].start, b = m->items[k].end;
+
+		whole_chars(text, len, &a, &b);
+		if (a < pos)
+			a = (uint32_t)pos;
+		if (pii_buf_append(out, text + pos, a - pos) ||
+		    append_entity(e, m->items[k].type, text + a, b - a, false, out))
+			return GC_ERROR;
+		count(e, m->items[k].type, res);
+		pos = b;
+	}
+	*changed = true;
+	return pii_buf_append(out, text + pos, len - pos);
+}
+
+/* ---- JSON ---------------------------------------------------------------------- */
+
+#define JSON_MAX_DEPTH 256
+
+struct json_walk {
+	const struct pii_engine *e;
+	const char *s;
+	size_t n, i;
+	size_t copied; /* raw bytes before this are already in out */
+	int depth;
+	bool failed;   /* out of memory */
+	struct pii_tls_bufs *t;
+	struct pii_result *res;
+};
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static unsigned hex4(const char *s)
+{
+	return (unsigned)(hex_value(s[0]) << 12 | hex_value(s[1]) << 8 | hex_value(s[2]) << 4 |
+			  hex_value(s[3]));
+}
+
+static size_t utf8_encode(unsigned cp, char *out)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decodes the literal's contents raw[a..b) (already validated) into
+ * t->decoded, with t->map[k] the raw offset where decoded byte k came from
+ * and map[len] = b. A lone surrogate decodes to U+FFFD. */
+static int decode_literal(struct json_walk *w, size_t a, size_t b)
+{
+	struct pii_buf *d = w->t->decoded;
+	const char *s = w->s;
+	size_t need = b - a + 1;
+
+	d->len = 0;
+	if (pii_buf_reserve(d, b - a + 4))
+		return GC_ERROR;
+	if (*w->t->map_cap < need) {
+		uint32_t *map = realloc(*w->t->map, need * sizeof(*map));
+
+		if (!map)
+			return GC_ERROR;
+		*w->t->map = map;
+		*w->t->map_cap = need;
+	}
+	for (size_t i = a; i < b;) {
+		size_t from = i, n = 1;
+		char bytes[4];
+		unsigned cp;
+
+		if (s[i] != '\\') {
+			bytes[0] = s[i++];
+		} else {
+			char c = s[i + 1];
+
+			i += 2;
+			switch (c) {
+			case 'b': bytes[0] = '\b'; break;
+			case 'f': bytes[0] = '\f'; break;
+			case 'n': bytes[0] = '\n'; break;
+			case 'r': bytes[0] = '\r'; break;
+			case 't': bytes[0] = '\t'; break;
+			case 'u':
+				cp = hex4(s + i);
+				i += 4;
+				if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= b && s[i] == '\\' &&
+				    s[i + 1] == 'u') {
+					unsigned lo = hex4(s + i + 2);
+
+					if (lo >= 0xdc00 && lo < 0xe000) {
+						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+						i += 6;
+					}
+				}
+				if (cp >= 0xd800 && cp < 0xe000)
+					cp = 0xfffd;
+				n = utf8_encode(cp, bytes);
+				break;
+			default: bytes[0] = c; break; /* \" \\ \/ */
+			}
+		}
+		for (size_t k = 0; k < n; k++) {
+			(*w->t->map)[d->len] = (uint32_t)from;
+			d->ptr[d->len++] = bytes[k];
+		}
+	}
+	(*w->t->map)[d->len] = (uint32_t)b;
+	return GC_OK;
+}
+
+/* Scans one literal's contents raw[a..b) and, when it holds entities,
+ * writes the document up to it and its rewritten contents to out. */
+static int redact_literal(struct json_walk *w, size_t a, size_t b, bool escaped)
+{
+	const char *text = w->s + a;
+	size_t len = b - a;
+	const uint32_t *map = NULL;
+	struct pii_matches *m = w->t->matches;
+	struct pii_buf *out = w->t->out;
+	size_t raw = a;
+
+	if (escaped) {
+		if (decode_literal(w, a, b))
+			return GC_ERROR;
+		text = w->t->decoded->ptr;
+		len = w->t->decoded->len;
+		map = *w->t->map;
+	}
+	if (pii_scan(w->e, text, len, m))
+		return GC_ERROR;
+	if (!m->n)
+		return GC_OK;
+	if (pii_buf_append(out, w->s + w->copied, a - w->copied))
+		return GC_ERROR;
+	for (size_t k = 0; k < m->n; k++) {
+		uint32_t s = m->items[k].start, e = m->items[k].end;
+		size_t rs, re;
+
+		whole_chars(text, len, &s, &e);
+		rs = map ? map[s] : a + s;
+		re = map ? map[e] : a + e;
+		if (rs < raw)
+			rs = raw;
+		if (pii_buf_append(out, w->s + raw, rs - raw) ||
+		    append_entity(w->e, m->items[k].type, text + s, e - s, true, out))
+			return GC_ERROR;
+		count(w->e, m->items[k].type, w->res);
+		raw = re;
+	}
+	if (pii_buf_append(out, w->s + raw, b - raw))
+		return GC_ERROR;
+	w->copied = b;
+	return GC_OK;
+}
+
+static void skip_ws(struct json_walk *w)
+{
+	while (w->i < w->n && (w->s[w->i] == ' ' || w->s[w->i] == '\n' || w->s[w->i] == '\r' ||
+			       w->s[w->i] == '\t'))
+		w->i++;
+}
+
+static bool walk_string(struct json_walk *w)
+{
+	const char *s = w->s;
+	size_t a = ++w->i;
+	bool escaped = false;
+
+	while (w->i < w->n) {
+		unsigned char c = (unsigned char)s[w->i];
+
+		if (c == '"') {
+			if (redact_literal(w, a, w->i++, escaped)) {
+				w->failed = true;
+				return false;
+			}
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			escaped = true;
+			if (++w->i >= w->n)
+				return false;
+			if (s[w->i] == 'u') {
+				if (w->n - w->i < 5)
+					return false;
+				for (int k = 1; k <= 4; k++)
+					if (hex_value(s[w->i + k]) < 0)
+						return false;
+				w->i += 4;
+			} else if (!strchr("\"\\/bfnrt", s[w->i]) || !s[w->i]) {
+				return false;
+			}
+		}
+		w->i++;
+	}
+	return false;
+}
+
+static bool walk_digits(struct json_walk *w)
+{
+	size_t from = w->i;
+
+	while (w->i < w->n && w->s[w->i] >= '0' && w->s[w->i] <= '9')
+		w->i++;
+	return w->i > from;
+}
+
+static bool walk_number(struct json_walk *w)
+{
+	if (w->s[w->i] == '-')
+		w->i++;
+	if (w->i < w->n && w->s[w->i] == '0')
+		w->i++;
+	else if (!walk_digits(w))
+		return false;
+	if (w->i < w->n && w->s[w->i] == '.') {
+		w->i++;
+		if (!walk_digits(w))
+			return false;
+	}
+	if (w->i < w->n && (w->s[w->i] == 'e' || w->s[w->i] == 'E')) {
+		w->i++;
+		if (w->i < w->n && (w->s[w->i] == '+' || w->s[w->i] == '-'))
+			w->i++;
+		if (!walk_digits(w))
+			return false;
+	}
+	return true;
+}
+
+static bool walk_word(struct json_walk *w, const char *word, size_t n)
+{
+	if (w->n - w->i < n || memcmp(w->s + w->i, word, n))
+		return false;
+	w->i += n;
+	return true;
+}
+
+static bool walk_value(struct json_walk *w);
+
+/* An object or array; the opening bracket is at w->i. */
+static bool walk_container(struct json_walk *w, char close)
+{
+	bool object = close == '}';
+
+	if (++w->depth > JSON_MAX_DEPTH)
+		return false;
+	w->i++;
+	skip_ws(w);
+	if (w->i < w->n && w->s[w->i] == close) {
+		w->i++;
+		w->depth--;
+		return true;
+	}
+	for (;;) {
+		if (object) {
+			skip_ws(w);
+			if (w->i >= w->n || w->s[w->i] != '"' || !walk_string(w))
+				return false;
+			skip_ws(w);
+			if (w->i >= w->n || w->s[w->i] != ':')
+				return false;
+			w->i++;
+		}
+		if (!walk_value(w))
+			return false;
+		skip_ws(w);
+		if (w->i >= w->n)
+			return false;
+		if (w->s[w->i] == close) {
+			w->i++;
+			w->depth--;
+			return true;
+		}
+		if (w->s[w->i] != ',')
+			return false;
+		w->i++;
+	}
+}
+
+static bool walk_value(struct json_walk *w)
+{
+	skip_ws(w);
+	if (w->i >= w->n)
+		return false;
+	switch (w->s[w->i]) {
+	case '{': return walk_container(w, '}');
+	case '[': return walk_container(w, ']');
+	case '"': return walk_string(w);
+	case 't': return walk_word(w, "true", 4);
+	case 'f': return walk_word(w, "false", 5);
+	case 'n': return walk_word(w, "null", 4);
+	default:
+		if (w->s[w->i] == '-' || (w->s[w->i] >= '0' && w->s[w->i] <= '9'))
+			return walk_number(w);
+		return false;
+	}
+}
+
+static bool looks_like_json(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '{' || s[i] == '[')
+			return true;
+		if (s[i] != ' ' && s[i] != '\n' && s[i] != '\r' && s[i] != '\t')
+			return false;
+	}
+	return false;
+}
+
+/* 1 when text was a JSON document (rewritten into out when *changed), 0 when
+ * it is not JSON, -1 when out of memory. */
+static int redact_json(const struct pii_engine *e, const char *text, size_t len,
+		       struct pii_tls_bufs *t, struct pii_result *res, bool *changed)
+{
+	struct pii_result local = { 0 };
+	struct json_walk w = { .e = e, .s = text, .n = len, .t = t, .res = &local };
+	bool ok;
+
+	t->out->len = 0;
+	ok = walk_value(&w);
+	if (w.failed)
+		return -1;
+	skip_ws(&w);
+	if (!ok || w.i != len)
+		return 0;
+	*changed = w.copied > 0;
+	if (*changed && pii_buf_append(t->out, text + w.copied, len - w.copied))
+		return -1;
+	res->count += local.count;
+	res->types |= local.types;
+	res->drop |= local.drop;
+	for (unsigned k = 0; k < PII_MAX_TYPES; k++)
+		res->per_type[k] += local.per_type[k];
+	return 1;
+}
+
+bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
+		     struct pii_buf *out, struct pii_result *res)
+{
+	struct pii_tls *tls = pii_tls();
+	struct pii_tls_bufs t;
+	bool changed = false;
+	int r = 0;
+
+	if (!tls)
+		return false;
+	pii_tls_bufs(tls, &t);
+	t.out = out;
+	if (looks_like_json(text, len))
+		r = redact_json(e, text, len, &t, res, &changed);
+	if (r == 0 && redact_plain(e, text, len, &t, res, &changed))
+		r = -1;
+	if (r < 0) {
+		/* Out of memory: nothing can be rewritten, and nothing may pass
+		 * unscanned; the caller drops the value. */
+		res->drop = true;
+		return true;
+	}
+	return changed;
+}
