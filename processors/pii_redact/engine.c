@@ -325,6 +325,9 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 				from += 6;
 				while (from < to && (s[from] == ' ' || s[from] == '\t'))
 					from++;
+				/* a period ending the sentence is not part of the token */
+				while (to > from && s[to - 1] == '.')
+					to--;
 				if (!body_has_digit_and_letter(s + from, to - from))
 					continue;
 				break;

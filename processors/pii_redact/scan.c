@@ -432,14 +432,16 @@ static size_t scan_iban(struct scan *sc, size_t i, int *err)
 		if (k - g < 4)
 			break;
 	}
-	while (nends-- > 0) {
-		if (pii_iban_valid(s + i, ends[nends] - i)) {
-			if (add(sc, i, ends[nends], PII_IBAN_CODE))
+	for (int k = nends; k-- > 0;) {
+		if (pii_iban_valid(s + i, ends[k] - i)) {
+			if (add(sc, i, ends[k], PII_IBAN_CODE))
 				*err = 1;
-			return ends[nends];
+			return ends[k];
 		}
 	}
-	return i + 4;
+	/* IBAN-shaped but invalid (a mistyped check digit): an account number
+	 * all the same, not a run of phone-like digit groups */
+	return nends >= 3 ? ends[nends - 1] : i + 4;
 }
 
 /* ---- IPv6 -------------------------------------------------------------------- */
