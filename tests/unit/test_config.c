@@ -737,13 +737,16 @@ static void test_default_config(void **state)
 		assert_int_equal(p->signal, (enum gc_signal)i);
 		assert_int_equal(p->n_receivers, 1);
 		assert_string_equal(p->receivers[0]->id, "otlp");
-		/* Traces are normalized, then priced, before batching; every
-		 * pipeline batches last. */
-		assert_int_equal(p->n_processors, i == 0 ? 3 : 1);
+		/* Traces are normalized, priced, then scrubbed of personal data
+		 * before batching; logs are scrubbed; every pipeline batches last. */
+		assert_int_equal(p->n_processors, (size_t[]){ 4, 2, 1 }[i]);
 		if (i == 0) {
 			assert_string_equal(p->processors[0]->id, "genai_normalize");
 			assert_string_equal(p->processors[1]->id, "genai_cost");
+			assert_string_equal(p->processors[2]->id, "pii_redact");
 		}
+		if (i == 1)
+			assert_string_equal(p->processors[0]->id, "pii_redact");
 		assert_string_equal(p->processors[p->n_processors - 1]->id, "batch");
 		assert_int_equal(p->n_exporters, 1);
 		assert_string_equal(p->exporters[0]->id, "debug");
