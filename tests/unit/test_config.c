@@ -739,7 +739,7 @@ static void test_default_config(void **state)
 		assert_string_equal(p->receivers[0]->id, "otlp");
 		/* Traces are normalized, priced, then scrubbed of personal data
 		 * before batching; logs are scrubbed; every pipeline batches last. */
-		assert_int_equal(p->n_processors, (size_t[]){ 4, 2, 1 }[i]);
+		assert_int_equal(p->n_processors, i == 0 ? 4 : i == 1 ? 2 : 1);
 		if (i == 0) {
 			assert_string_equal(p->processors[0]->id, "genai_normalize");
 			assert_string_equal(p->processors[1]->id, "genai_cost");
