@@ -254,11 +254,140 @@ static void test_changes_survive_encoding(void **state)
 	gc_batch_unref(b);
 }
 
+/* Upper-cases every string it visits; asks for a drop under the key "drop". */
+static enum gc_visit upcase(void *ctx, struct gc_str key, struct gc_str *text)
+{
+	struct gc_batch *b = ctx;
+	char *copy;
+
+	if (gc_str_eq(key, GC_STR("drop")))
+		return GC_VISIT_DROP;
+	copy = gc_arena_memdup(b->arena, text->ptr, text->len);
+	for (size_t i = 0; i < text->len; i++)
+		if (copy[i] >= 'a' && copy[i] <= 'z')
+			copy[i] = (char)(copy[i] - 'a' + 'A');
+	text->ptr = copy;
+	return GC_VISIT_NEXT;
+}
+
+static void test_attribute_lists_and_visitor(void **state)
+{
+	struct gc_batch *b = decode(), *again;
+	struct gc_span_iter it;
+	struct gc_span sp;
+	struct gc_attrs a;
+	struct gc_value v;
+	struct gc_str key, types[2] = { GC_STR("A"), GC_STR("B") };
+
+	(void)state;
+	assert_int_equal(gc_batch_resource_count(b), 2);
+	assert_true(gc_batch_resource_attrs(b, 1, &a));
+	assert_int_equal(gc_attrs_count(&a), 1);
+	assert_false(gc_attrs_visit_strings(&a, 0, upcase, b));
+	assert_int_equal(gc_attrs_set_int(&a, GC_STR("n"), 7), GC_OK);
+	assert_int_equal(gc_attrs_set_str_array(&a, GC_STR("t"), types, 2), GC_OK);
+
+	gc_span_iter_init(&it, b);
+	assert_true(gc_span_iter_next(&it, &sp));
+	gc_span_attrs(&sp, &a);
+	assert_int_equal(gc_attrs_set_str_at(&a, 1, GC_STR("hashed")), GC_OK); /* int -> string */
+	gc_attrs_remove_at(&a, 0);
+	assert_true(gc_span_iter_next(&it, &sp));
+	assert_true(gc_span_iter_next(&it, &sp));
+	gc_span_event_attrs(&sp, 0, &a);
+	assert_false(gc_attrs_visit_strings(&a, 0, upcase, b));
+	assert_int_equal(gc_span_link_count(&sp), 0);
+
+	again = round_trip(b);
+	assert_true(gc_batch_resource_attrs(again, 1, &a));
+	assert_true(gc_attrs_get(&a, GC_STR("service.name"), &v));
+	assert_str(v.str, "EMBEDDER");
+	assert_true(gc_attrs_get(&a, GC_STR("n"), &v) && v.i == 7);
+	assert_true(gc_attrs_get(&a, GC_STR("t"), &v) && gc_value_len(&v) == 2);
+	gc_span_iter_init(&it, again);
+	assert_true(gc_span_iter_next(&it, &sp));
+	gc_span_attrs(&sp, &a);
+	assert_int_equal(gc_attrs_count(&a), 2);
+	gc_attrs_at(&a, 0, &key, &v);
+	assert_str(key, "llm.usage.total_tokens");
+	assert_int_equal(v.type, GC_VALUE_STRING);
+	assert_str(v.str, "hashed");
+	assert_true(gc_span_iter_next(&it, &sp));
+	assert_true(gc_span_iter_next(&it, &sp));
+	assert_true(gc_span_event_attr(&sp, 0, GC_STR("gen_ai.prompt"), &v));
+	assert_str(v.str, "HELLO");
+	gc_batch_unref(again);
+	gc_batch_unref(b);
+}
+
+/* Log records: iteration, the body's strings at any depth, removal. */
+static void test_logs(void **state)
+{
+	static const char json[] =
+		"{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"host\",\"value\":"
+		"{\"stringValue\":\"h1\"}}]},\"scopeLogs\":[{\"logRecords\":["
+		"{\"body\":{\"kvlistValue\":{\"values\":[{\"key\":\"msg\",\"value\":{\"stringValue\":"
+		"\"hi\"}},{\"key\":\"list\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":"
+		"\"x\"},{\"intValue\":\"3\"}]}}}]}},\"attributes\":[{\"key\":\"drop\",\"value\":"
+		"{\"stringValue\":\"secret\"}}]},"
+		"{\"body\":{\"stringValue\":\"second\"}}]}]}]}";
+	struct gc_batch *b = gc_batch_decode_json(GC_SIGNAL_LOGS, json, strlen(json), NULL), *again;
+	struct gc_log_iter it;
+	struct gc_log log;
+	struct gc_attrs a;
+	struct gc_value v, item;
+	struct gc_str key;
+	size_t len;
+	uint8_t *buf;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(gc_batch_resource_count(b), 1);
+	gc_log_iter_init(&it, b);
+	assert_true(gc_log_iter_next(&it, &log));
+	assert_false(gc_log_body_visit_strings(&log, upcase, b));
+	gc_log_attrs(&log, &a);
+	assert_true(gc_attrs_visit_strings(&a, 0, upcase, b)); /* key "drop" */
+	gc_attrs_remove_at(&a, 0);
+	assert_true(gc_log_resource_attrs(&log, &a));
+	assert_int_equal(gc_attrs_count(&a), 1);
+	assert_true(gc_log_iter_next(&it, &log));
+	gc_log_body(&log, &v);
+	assert_str(v.str, "second");
+	gc_log_clear_body(&log);
+	assert_false(gc_log_iter_next(&it, &log));
+
+	len = gc_batch_encoded_size(b);
+	buf = malloc(len);
+	gc_batch_encode(b, buf);
+	again = gc_batch_decode(GC_SIGNAL_LOGS, buf, len, NULL);
+	free(buf);
+	assert_non_null(again);
+	gc_log_iter_init(&it, again);
+	assert_true(gc_log_iter_next(&it, &log));
+	gc_log_body(&log, &v);
+	assert_int_equal(v.type, GC_VALUE_KVLIST);
+	gc_value_at(&v, 0, &key, &item);
+	assert_str(key, "msg");
+	assert_str(item.str, "HI");
+	gc_value_at(&v, 1, &key, &item);
+	assert_int_equal(gc_value_len(&item), 2);
+	gc_log_attrs(&log, &a);
+	assert_int_equal(gc_attrs_count(&a), 0);
+	assert_true(gc_log_iter_next(&it, &log));
+	gc_log_body(&log, &v);
+	assert_int_equal(v.type, GC_VALUE_EMPTY);
+	gc_batch_unref(again);
+	gc_batch_unref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iterates_with_resource_and_reads),
 		cmocka_unit_test(test_changes_survive_encoding),
+		cmocka_unit_test(test_attribute_lists_and_visitor),
+		cmocka_unit_test(test_logs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
