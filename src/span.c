@@ -530,39 +530,54 @@ void gc_attrs_remove_at(struct gc_attrs *a, size_t i)
  * than this before decoding, so it is never reached on received data. */
 #define VISIT_MAX_DEPTH 128
 
-static bool visit_value(any_value *v, struct gc_str key, gc_string_visitor visit, void *ctx,
-			int depth)
+/* What a value's visit asks of its holder: nothing, drop the whole top-level
+ * value, or remove the nearest key. */
+static enum gc_visit visit_value(any_value *v, struct gc_str key, gc_string_visitor visit,
+				 void *ctx, int depth)
 {
+	enum gc_visit r = GC_VISIT_NEXT;
+
 	if (!v || depth > VISIT_MAX_DEPTH)
-		return false;
+		return GC_VISIT_NEXT;
 	switch (v->value_case) {
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE: {
 		struct gc_str text = bin(&v->string_value);
-		bool drop = visit(ctx, key, &text) == GC_VISIT_DROP;
 
+		r = visit(ctx, key, &text);
 		v->string_value.data = (uint8_t *)text.ptr;
 		v->string_value.len = text.len;
-		return drop;
+		return r;
 	}
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE: {
-		bool drop = false;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE:
+		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++) {
+			enum gc_visit item =
+				visit_value(v->array_value->values[i], key, visit, ctx, depth + 1);
 
-		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++)
-			drop |= visit_value(v->array_value->values[i], key, visit, ctx, depth + 1);
-		return drop;
-	}
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE: {
-		bool drop = false;
-
-		for (size_t i = 0; v->kvlist_value && i < v->kvlist_value->n_values; i++) {
-			key_value *kv = v->kvlist_value->values[i];
-
-			drop |= visit_value(kv->value, bin(&kv->key), visit, ctx, depth + 1);
+			if (item > r)
+				r = item; /* DROP outranks REMOVE: both go up to the key */
 		}
-		return drop;
+		return r;
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE: {
+		Opentelemetry__Proto__Common__V1__KeyValueList *l = v->kvlist_value;
+
+		for (size_t i = 0; l && i < l->n_values; i++) {
+			key_value *kv = l->values[i];
+			enum gc_visit item = visit_value(kv->value, bin(&kv->key), visit, ctx,
+							 depth + 1);
+
+			if (item == GC_VISIT_DROP) {
+				r = GC_VISIT_DROP;
+			} else if (item == GC_VISIT_REMOVE) {
+				memmove(l->values + i, l->values + i + 1,
+					(l->n_values - i - 1) * sizeof(*l->values));
+				l->n_values--;
+				i--;
+			}
+		}
+		return r;
 	}
 	default:
-		return false;
+		return GC_VISIT_NEXT;
 	}
 }
 
@@ -570,7 +585,7 @@ bool gc_attrs_visit_strings(struct gc_attrs *a, size_t i, gc_string_visitor visi
 {
 	key_value *kv = (*KVS(a))[i];
 
-	return visit_value(kv->value, bin(&kv->key), visit, ctx, 0);
+	return visit_value(kv->value, bin(&kv->key), visit, ctx, 0) != GC_VISIT_NEXT;
 }
 
 /* Log records. */
@@ -637,7 +652,8 @@ void gc_log_body(const struct gc_log *log, struct gc_value *out)
 
 bool gc_log_body_visit_strings(struct gc_log *log, gc_string_visitor visit, void *ctx)
 {
-	return visit_value(RECORD(log)->body, (struct gc_str){ "", 0 }, visit, ctx, 0);
+	return visit_value(RECORD(log)->body, (struct gc_str){ "", 0 }, visit, ctx, 0) !=
+	       GC_VISIT_NEXT;
 }
 
 void gc_log_clear_body(struct gc_log *log)

@@ -141,8 +141,10 @@ void gc_attrs_remove_at(struct gc_attrs *a, size_t i);
  * the nearest key above the string (the attribute's own key, or the kvlist
  * key). A visitor may point *text at a new string that lives as long as the
  * batch (allocated from its arena); the value then holds that string. It
- * returns GC_VISIT_DROP to have the whole value removed. */
-enum gc_visit { GC_VISIT_NEXT, GC_VISIT_DROP };
+ * returns GC_VISIT_DROP to have the whole value removed, or GC_VISIT_REMOVE
+ * to have only the nearest key removed: the kvlist entry the string is under
+ * (the whole value when that is the attribute itself). */
+enum gc_visit { GC_VISIT_NEXT, GC_VISIT_DROP, GC_VISIT_REMOVE };
 typedef enum gc_visit (*gc_string_visitor)(void *ctx, struct gc_str key, struct gc_str *text);
 
 /* Visits the strings of attribute i. True when a visitor asked for a drop;

@@ -219,6 +219,21 @@ struct pii_engine *pii_engine_new(const struct pii_engine_config *c, char **err)
 		hs_free_compile_error(cerr);
 		goto fail;
 	}
+	/* Strings shorter than the shortest possible match skip the database:
+	 * most attribute values are a few bytes ("chat", "gpt-4o"). */
+	e->min_width = UINT32_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		hs_expr_info_t *info = NULL;
+
+		if (hs_expression_info(exprs[i], flags[i], &info, &cerr) != HS_SUCCESS) {
+			hs_free_compile_error(cerr);
+			e->min_width = 0;
+			break;
+		}
+		if (info->min_width < e->min_width)
+			e->min_width = info->min_width;
+		free(info);
+	}
 	e->generation = atomic_fetch_add(&generations, 1) + 1;
 	return e;
 oom:
@@ -288,6 +303,22 @@ static bool body_has_digit_and_letter(const char *s, size_t n)
 	return digit && letter;
 }
 
+/* A token rather than prose after "Bearer": digits and letters, or at least
+ * 20 characters mixing upper and lower case ("Bearer authentication" is
+ * prose). */
+static bool bearer_token(const char *s, size_t n)
+{
+	bool upper = false, lower = false;
+
+	if (body_has_digit_and_letter(s, n))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		upper |= s[i] >= 'A' && s[i] <= 'Z';
+		lower |= s[i] >= 'a' && s[i] <= 'z';
+	}
+	return n >= 20 && upper && lower;
+}
+
 /* The end of a PEM block whose BEGIN line ends at from: after its END line,
  * or the end of the text when the block was cut. */
 static size_t pem_end(const char *s, size_t len, size_t from)
@@ -328,7 +359,7 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 				/* a period ending the sentence is not part of the token */
 				while (to > from && s[to - 1] == '.')
 					to--;
-				if (!body_has_digit_and_letter(s + from, to - from))
+				if (!bearer_token(s + from, to - from))
 					continue;
 				break;
 			case CHECK_NONE:
@@ -392,7 +423,7 @@ int pii_scan(const struct pii_engine *e, const char *text, size_t len, struct pi
 	sc.len = len;
 	if (pii_scan_builtin(&sc))
 		return GC_ERROR;
-	if (e->db) {
+	if (e->db && len >= e->min_width) {
 		t = pii_tls();
 		if (!t)
 			return GC_ERROR;

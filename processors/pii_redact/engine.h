@@ -15,6 +15,7 @@ struct pii_engine {
 	uint8_t *key;
 	size_t key_len;
 	struct hs_database *db; /* secrets and custom regexes; NULL when none is enabled */
+	unsigned min_width;	/* the shortest text the database can match */
 	unsigned generation;	/* tells a thread's scratch which database it was sized for */
 };
 

@@ -364,6 +364,12 @@ struct walk {
 	struct pii_buf out;
 };
 
+static void key_rule_hit(struct walk *w, unsigned rule)
+{
+	w->key_rules[rule]++;
+	w->key_rule_bits |= 1ull << rule;
+}
+
 static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *text)
 {
 	struct walk *w = ctx;
@@ -372,6 +378,23 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *t
 
 	if (key.len && key_list_has(&w->p->allowed, key))
 		return GC_VISIT_NEXT;
+	/* Keys inside kvlists follow the key rules too (the attribute's own key
+	 * was handled before the visit). */
+	if (key.len && key_list_has(&w->p->blocked, key)) {
+		key_rule_hit(w, KEY_BLOCKED);
+		return GC_VISIT_REMOVE;
+	}
+	if (key.len && key_list_has(&w->p->hashed, key)) {
+		char hex[17];
+
+		pii_hash_value(w->p->engine, text->ptr, text->len, hex);
+		copy = gc_arena_memdup(w->batch->arena, hex, 16);
+		if (!copy)
+			return GC_VISIT_REMOVE;
+		*text = (struct gc_str){ copy, 16 };
+		key_rule_hit(w, KEY_HASHED);
+		return GC_VISIT_NEXT;
+	}
 	w->scanned += text->len;
 	if (!pii_redact_text(w->p->engine, text->ptr, text->len, &w->out, &res))
 		return GC_VISIT_NEXT;
@@ -387,12 +410,6 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *t
 	text->ptr = copy;
 	text->len = w->out.len;
 	return GC_VISIT_NEXT;
-}
-
-static void key_rule_hit(struct walk *w, unsigned rule)
-{
-	w->key_rules[rule]++;
-	w->key_rule_bits |= 1ull << rule;
 }
 
 /* The text whose HMAC stands for a value under hash_keys. */

@@ -232,22 +232,23 @@ static bool phone_shape(const struct scan *sc, const struct cluster *c, int a, i
 		return first != '0' && d >= 8 && d <= 15;
 	if (b - a == 1) {
 		/* bare: a national number with its trunk 0 (FR, NL, UK) */
-		return first == '0' && sc->s[c->g[a].start + 1] != '0' && d >= 10 && d <= 11;
+		return first == '0' && d >= 10 && d <= 11;
 	}
-	for (int k = a; k < b; k++) {
+	for (int k = a; k < b; k++)
 		paren |= c->g[k].paren;
-		if (c->g[k].len > 8)
+	for (int k = a; k < b; k++)
+		if (c->g[k].len > (paren ? 10u : 8u)) /* "(0487) 897963032" */
 			return false;
-	}
 	if (b - a == 3 && shape_is(c, a, b, "324"))
 		return false;
 	if (paren)
-		return d >= 9 && d <= 12;
+		return d >= 9 && d <= (first == '0' ? 13u : 12u);
 	if (!sep || b - a < 2)
 		return false;
 	if (sep == '.')
 		return shape_is(c, a, b, "334") || shape_is(c, a, b, "1334") ||
-		       shape_is(c, a, b, "333") || shape_is(c, a, b, "22222");
+		       shape_is(c, a, b, "333") ||
+		       (first == '0' && shape_is(c, a, b, "22222")); /* not 13.11.19.17.16 */
 	if (first == '0')
 		return d >= 9 && d <= 13;
 	if (shape_is(c, a, b, "334") || shape_is(c, a, b, "1334"))
@@ -320,9 +321,15 @@ static int classify(struct scan *sc, const struct cluster *c, int a, int b)
 static int scan_cluster(struct scan *sc, const struct cluster *c)
 {
 	int r = classify(sc, c, 0, c->n);
+	size_t d = cluster_digits(c, 0, c->n);
+	char sep = uniform_sep(c, 0, c->n);
 
 	if (r)
 		return r;
+	/* A card number that fails Luhn is a mistyped or made-up card, not a
+	 * phone or a shorter card followed by other digits. */
+	if (!c->plus && (sep == ' ' || sep == '-') && d >= 13 && d <= 19 && c->g[0].len == 4)
+		return 0;
 	for (int a = 0; a < c->n; a++) {
 		if (a > 0 && c->g[a].sep != ' ' && c->g[a].sep != '(')
 			continue;
