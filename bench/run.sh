@@ -17,6 +17,10 @@
 # payloads with the default allocator and with the batch arena, and a wire
 # walk, so the daemon's cost reads as a multiple of the floor.
 # With --runs N every figure is the median of N runs.
+#
+# --pii runs only gc_pii_bench instead: pii_redact's engine on one core, in
+# MB/s of prompt-like text (clean, PII-dense, and a gen_ai.input.messages
+# document), the median of --runs runs (5 unless --runs is given).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +36,9 @@ PROFILES=${GC_BENCH_PROFILES:-metadata content}
 FLOOR_SECONDS=${GC_BENCH_FLOOR_SECONDS:-3}
 COMPRESSION=${GC_BENCH_EXPORTER_COMPRESSION:-none}
 WITH_BATCH=${GC_BENCH_WITH_BATCH:-0}
+PII=${GC_BENCH_PII:-0}
+PII_ARGS=${GC_BENCH_PII_ARGS:-}
+RUNS_SET=${GC_BENCH_RUNS:+1}
 DO_BUILD=1
 KEEP=0
 
@@ -49,6 +56,9 @@ usage: bash bench/run.sh [options]
   --floor-seconds 3       CPU seconds per floor measurement (GC_BENCH_FLOOR_SECONDS)
   --compression none      otlp exporter compression: none|gzip (GC_BENCH_EXPORTER_COMPRESSION)
   --with-batch            put the batch processor in the pipeline (GC_BENCH_WITH_BATCH=1)
+  --pii                   only pii_redact's engine: gc_pii_bench, MB/s per core (GC_BENCH_PII=1);
+                          --runs applies (default 5 here), extra flags in GC_BENCH_PII_ARGS,
+                          e.g. "--mb 128 --kind json" (gc_pii_bench --help lists them)
   --build-dir DIR         default: build/                   (GC_BENCH_BUILD_DIR)
   --no-build              use the binaries already in the build dir
   --keep                  keep the scenario logs (printed path)
@@ -69,10 +79,11 @@ while [ $# -gt 0 ]; do
 	--threads) THREADS=$2; shift ;;
 	--spans-per-request) SPANS_PER_REQUEST=$2; shift ;;
 	--profiles) PROFILES=$2; shift ;;
-	--runs) RUNS=$2; shift ;;
+	--runs) RUNS=$2; RUNS_SET=1; shift ;;
 	--floor-seconds) FLOOR_SECONDS=$2; shift ;;
 	--compression) COMPRESSION=$2; shift ;;
 	--with-batch) WITH_BATCH=1 ;;
+	--pii) PII=1 ;;
 	--build-dir) BUILD=$2; shift ;;
 	--no-build) DO_BUILD=0 ;;
 	--keep) KEEP=1 ;;
@@ -84,6 +95,26 @@ done
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 case $COMPRESSION in none | gzip) ;; *) die "--compression must be none or gzip" ;; esac
+
+if [ -f "$BUILD/CMakeCache.txt" ] && grep -q '^GC_BENCH:BOOL=OFF' "$BUILD/CMakeCache.txt"; then
+	die "$BUILD is configured with -DGC_BENCH=OFF: reconfigure it with -DGC_BENCH=ON or use --build-dir"
+fi
+
+if [ "$PII" = 1 ]; then
+	PII_BENCH=$BUILD/bench/gc_pii_bench
+	if [ "$DO_BUILD" = 1 ]; then
+		if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+			cmake -S "$ROOT" -B "$BUILD" >/dev/null || die "cmake configure failed"
+		fi
+		cmake --build "$BUILD" -j2 --target gc_pii_bench >/dev/null ||
+			die "build failed (run: cmake --build $BUILD -j2 --target gc_pii_bench)"
+	fi
+	[ -x "$PII_BENCH" ] || die "missing $PII_BENCH"
+	pii_runs=()
+	[ -n "$RUNS_SET" ] && pii_runs=(--runs "$RUNS")
+	# shellcheck disable=SC2086 # GC_BENCH_PII_ARGS is a list of flags
+	exec "$PII_BENCH" "${pii_runs[@]}" $PII_ARGS
+fi
 
 DAEMON=$BUILD/genai-collector
 LOADGEN=$BUILD/bench/gc_loadgen

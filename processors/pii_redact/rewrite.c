@@ -151,20 +151,17 @@ static void whole_chars(const char *text, size_t len, uint32_t *a, uint32_t *b)
 		(*b)++;
 }
 
-/* Plain text: scan, then copy with the entities replaced. */
-static int redact_plain(const struct pii_engine *e, const char *text, size_t len,
-			struct pii_tls_bufs *t, struct pii_result *res, bool *changed)
+/* Appends text to out with its entities replaced; *found says whether
+ * there were any. */
+static int append_redacted(const struct pii_engine *e, const char *text, size_t len,
+			   struct pii_tls_bufs *t, struct pii_result *res, bool *found)
 {
 	struct pii_matches *m = t->matches;
 	struct pii_buf *out = t->out;
 	size_t pos = 0;
 
-	*changed = false;
 	if (pii_scan(e, text, len, m))
 		return GC_ERROR;
-	if (!m->n)
-		return GC_OK;
-	out->len = 0;
 	for (size_t k = 0; k < m->n; k++) {
 		uint32_t a = m->items[k].start, b = m->items[k].end;
 
@@ -177,20 +174,28 @@ static int redact_plain(const struct pii_engine *e, const char *text, size_t len
 		count(e, m->items[k].type, res);
 		pos = b;
 	}
-	*changed = true;
+	*found |= m->n > 0;
 	return pii_buf_append(out, text + pos, len - pos);
+}
+
+/* Plain text: scan, then copy with the entities replaced. */
+static int redact_plain(const struct pii_engine *e, const char *text, size_t len,
+			struct pii_tls_bufs *t, struct pii_result *res, bool *changed)
+{
+	*changed = false;
+	t->out->len = 0;
+	return append_redacted(e, text, len, t, res, changed);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
-#define JSON_MAX_DEPTH 256
+#define JSON_MAX_DEPTH 4096 /* jansson parses up to 2048 */
 
 struct json_walk {
 	const struct pii_engine *e;
 	const char *s;
 	size_t n, i;
 	size_t copied; /* raw bytes before this are already in out */
-	int depth;
 	bool failed;   /* out of memory */
 	struct pii_tls_bufs *t;
 	struct pii_result *res;
@@ -237,114 +242,115 @@ static size_t utf8_encode(unsigned cp, char *out)
 	return 4;
 }
 
-/* Decodes the literal's contents raw[a..b) (already validated) into
- * t->decoded, with t->map[k] the raw offset where decoded byte k came from
- * and map[len] = b. A lone surrogate decodes to U+FFFD. */
-static int decode_literal(struct json_walk *w, size_t a, size_t b)
+/* Decodes the literal's contents raw[a..b) into t->decoded, with t->map[k]
+ * the raw offset where decoded byte k came from and map[len] = b. A lone
+ * surrogate decodes to U+FFFD. A backslash that starts no valid escape (in
+ * a document that does not parse) stays a backslash. */
+static int decode_literal(const char *s, size_t a, size_t b, struct pii_tls_bufs *t)
 {
-	struct pii_buf *d = w->t->decoded;
-	const char *s = w->s;
+	struct pii_buf *d = t->decoded;
 	size_t need = b - a + 1;
 
 	d->len = 0;
 	if (pii_buf_reserve(d, b - a + 4))
 		return GC_ERROR;
-	if (*w->t->map_cap < need) {
-		uint32_t *map = realloc(*w->t->map, need * sizeof(*map));
+	if (*t->map_cap < need) {
+		uint32_t *map = realloc(*t->map, need * sizeof(*map));
 
 		if (!map)
 			return GC_ERROR;
-		*w->t->map = map;
-		*w->t->map_cap = need;
+		*t->map = map;
+		*t->map_cap = need;
 	}
 	for (size_t i = a; i < b;) {
 		size_t from = i, n = 1;
-		char bytes[4];
+		char bytes[4], c = i + 1 < b ? s[i + 1] : 0;
 		unsigned cp;
 
-		if (s[i] != '\\') {
-			bytes[0] = s[i++];
-		} else {
-			char c = s[i + 1];
+		bytes[0] = s[i++];
+		if (bytes[0] == '\\' && c && strchr("bfnrt\"\\/", c)) {
+			static const char from_c[] = "bfnrt\"\\/", to_c[] = "\b\f\n\r\t\"\\/";
 
-			i += 2;
-			switch (c) {
-			case 'b': bytes[0] = '\b'; break;
-			case 'f': bytes[0] = '\f'; break;
-			case 'n': bytes[0] = '\n'; break;
-			case 'r': bytes[0] = '\r'; break;
-			case 't': bytes[0] = '\t'; break;
-			case 'u':
-				cp = hex4(s + i);
-				i += 4;
-				if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= b && s[i] == '\\' &&
-				    s[i + 1] == 'u') {
-					unsigned lo = hex4(s + i + 2);
+			bytes[0] = to_c[strchr(from_c, c) - from_c];
+			i++;
+		} else if (bytes[0] == '\\' && c == 'u' && b - i >= 5 && hex_value(s[i + 1]) >= 0 &&
+			   hex_value(s[i + 2]) >= 0 && hex_value(s[i + 3]) >= 0 &&
+			   hex_value(s[i + 4]) >= 0) {
+			cp = hex4(s + i + 1);
+			i += 5;
+			if (cp >= 0xd800 && cp < 0xdc00 && b - i >= 6 && s[i] == '\\' &&
+			    s[i + 1] == 'u' && hex_value(s[i + 2]) >= 0 && hex_value(s[i + 3]) >= 0 &&
+			    hex_value(s[i + 4]) >= 0 && hex_value(s[i + 5]) >= 0) {
+				unsigned lo = hex4(s + i + 2);
 
-					if (lo >= 0xdc00 && lo < 0xe000) {
-						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-						i += 6;
-					}
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
 				}
-				if (cp >= 0xd800 && cp < 0xe000)
-					cp = 0xfffd;
-				n = utf8_encode(cp, bytes);
-				break;
-			default: bytes[0] = c; break; /* \" \\ \/ */
 			}
+			if (cp >= 0xd800 && cp < 0xe000)
+				cp = 0xfffd;
+			n = utf8_encode(cp, bytes);
 		}
 		for (size_t k = 0; k < n; k++) {
-			(*w->t->map)[d->len] = (uint32_t)from;
+			(*t->map)[d->len] = (uint32_t)from;
 			d->ptr[d->len++] = bytes[k];
 		}
 	}
-	(*w->t->map)[d->len] = (uint32_t)b;
+	(*t->map)[d->len] = (uint32_t)b;
 	return GC_OK;
 }
 
-/* Scans one literal's contents raw[a..b) and, when it holds entities,
- * writes the document up to it and its rewritten contents to out. */
-static int redact_literal(struct json_walk *w, size_t a, size_t b, bool escaped)
+/* Appends the rewritten contents of the literal raw[a..b) to out when it
+ * holds entities (writing raw[*copied..a) first and moving *copied to b);
+ * leaves out alone otherwise. */
+static int rewrite_literal(const struct pii_engine *e, const char *raw, size_t a, size_t b,
+			   bool escaped, struct pii_tls_bufs *t, struct pii_result *res,
+			   size_t *copied)
 {
-	const char *text = w->s + a;
-	size_t len = b - a;
+	const char *text = raw + a;
+	size_t len = b - a, pos = a;
 	const uint32_t *map = NULL;
-	struct pii_matches *m = w->t->matches;
-	struct pii_buf *out = w->t->out;
-	size_t raw = a;
+	struct pii_matches *m = t->matches;
+	struct pii_buf *out = t->out;
 
 	if (escaped) {
-		if (decode_literal(w, a, b))
+		if (decode_literal(raw, a, b, t))
 			return GC_ERROR;
-		text = w->t->decoded->ptr;
-		len = w->t->decoded->len;
-		map = *w->t->map;
+		text = t->decoded->ptr;
+		len = t->decoded->len;
+		map = *t->map;
 	}
-	if (pii_scan(w->e, text, len, m))
+	if (pii_scan(e, text, len, m))
 		return GC_ERROR;
 	if (!m->n)
 		return GC_OK;
-	if (pii_buf_append(out, w->s + w->copied, a - w->copied))
+	if (pii_buf_append(out, raw + *copied, a - *copied))
 		return GC_ERROR;
 	for (size_t k = 0; k < m->n; k++) {
-		uint32_t s = m->items[k].start, e = m->items[k].end;
+		uint32_t ms = m->items[k].start, me = m->items[k].end;
 		size_t rs, re;
 
-		whole_chars(text, len, &s, &e);
-		rs = map ? map[s] : a + s;
-		re = map ? map[e] : a + e;
-		if (rs < raw)
-			rs = raw;
-		if (pii_buf_append(out, w->s + raw, rs - raw) ||
-		    append_entity(w->e, m->items[k].type, text + s, e - s, true, out))
+		whole_chars(text, len, &ms, &me);
+		rs = map ? map[ms] : a + ms;
+		re = map ? map[me] : a + me;
+		if (rs < pos)
+			rs = pos;
+		if (pii_buf_append(out, raw + pos, rs - pos) ||
+		    append_entity(e, m->items[k].type, text + ms, me - ms, true, out))
 			return GC_ERROR;
-		count(w->e, m->items[k].type, w->res);
-		raw = re;
+		count(e, m->items[k].type, res);
+		pos = re;
 	}
-	if (pii_buf_append(out, w->s + raw, b - raw))
+	if (pii_buf_append(out, raw + pos, b - pos))
 		return GC_ERROR;
-	w->copied = b;
+	*copied = b;
 	return GC_OK;
+}
+
+static int redact_literal(struct json_walk *w, size_t a, size_t b, bool escaped)
+{
+	return rewrite_literal(w->e, w->s, a, b, escaped, w->t, w->res, &w->copied);
 }
 
 static void skip_ws(struct json_walk *w)
@@ -432,56 +438,10 @@ static bool walk_word(struct json_walk *w, const char *word, size_t n)
 	return true;
 }
 
-static bool walk_value(struct json_walk *w);
-
-/* An object or array; the opening bracket is at w->i. */
-static bool walk_container(struct json_walk *w, char close)
+/* One scalar value (string, number, true, false, null) at w->i. */
+static bool walk_scalar(struct json_walk *w)
 {
-	bool object = close == '}';
-
-	if (++w->depth > JSON_MAX_DEPTH)
-		return false;
-	w->i++;
-	skip_ws(w);
-	if (w->i < w->n && w->s[w->i] == close) {
-		w->i++;
-		w->depth--;
-		return true;
-	}
-	for (;;) {
-		if (object) {
-			skip_ws(w);
-			if (w->i >= w->n || w->s[w->i] != '"' || !walk_string(w))
-				return false;
-			skip_ws(w);
-			if (w->i >= w->n || w->s[w->i] != ':')
-				return false;
-			w->i++;
-		}
-		if (!walk_value(w))
-			return false;
-		skip_ws(w);
-		if (w->i >= w->n)
-			return false;
-		if (w->s[w->i] == close) {
-			w->i++;
-			w->depth--;
-			return true;
-		}
-		if (w->s[w->i] != ',')
-			return false;
-		w->i++;
-	}
-}
-
-static bool walk_value(struct json_walk *w)
-{
-	skip_ws(w);
-	if (w->i >= w->n)
-		return false;
 	switch (w->s[w->i]) {
-	case '{': return walk_container(w, '}');
-	case '[': return walk_container(w, ']');
 	case '"': return walk_string(w);
 	case 't': return walk_word(w, "true", 4);
 	case 'f': return walk_word(w, "false", 5);
@@ -490,6 +450,75 @@ static bool walk_value(struct json_walk *w)
 		if (w->s[w->i] == '-' || (w->s[w->i] >= '0' && w->s[w->i] <= '9'))
 			return walk_number(w);
 		return false;
+	}
+}
+
+/* The whole document, without recursion: the open containers are a stack of
+ * bits (1 object, 0 array), deep enough for anything a JSON library parses. */
+static bool walk_document(struct json_walk *w)
+{
+	uint64_t objects[JSON_MAX_DEPTH / 64] = { 0 };
+	size_t depth = 0;
+
+	for (;;) {
+		/* a value */
+		skip_ws(w);
+		if (w->i >= w->n)
+			return false;
+		if (w->s[w->i] == '{' || w->s[w->i] == '[') {
+			bool object = w->s[w->i] == '{';
+
+			if (depth == JSON_MAX_DEPTH)
+				return false;
+			if (object)
+				objects[depth / 64] |= 1ull << (depth % 64);
+			else
+				objects[depth / 64] &= ~(1ull << (depth % 64));
+			depth++;
+			w->i++;
+			skip_ws(w);
+			if (w->i < w->n && w->s[w->i] == (object ? '}' : ']')) {
+				w->i++;
+				depth--;
+			} else if (object) {
+				goto key;
+			} else {
+				continue;
+			}
+		} else if (!walk_scalar(w)) {
+			return false;
+		}
+		/* after a value: a comma, or the end of containers */
+		for (;;) {
+			bool object;
+
+			if (!depth)
+				return true;
+			object = objects[(depth - 1) / 64] >> ((depth - 1) % 64) & 1;
+			skip_ws(w);
+			if (w->i >= w->n)
+				return false;
+			if (w->s[w->i] == (object ? '}' : ']')) {
+				w->i++;
+				depth--;
+				continue;
+			}
+			if (w->s[w->i] != ',')
+				return false;
+			w->i++;
+			if (!object)
+				break;
+			goto key;
+		}
+		continue;
+key:
+		skip_ws(w);
+		if (w->i >= w->n || w->s[w->i] != '"' || !walk_string(w))
+			return false;
+		skip_ws(w);
+		if (w->i >= w->n || w->s[w->i] != ':')
+			return false;
+		w->i++;
 	}
 }
 
@@ -514,7 +543,7 @@ static int redact_json(const struct pii_engine *e, const char *text, size_t len,
 	bool ok;
 
 	t->out->len = 0;
-	ok = walk_value(&w);
+	ok = walk_document(&w);
 	if (w.failed)
 		return -1;
 	skip_ws(&w);
@@ -531,6 +560,52 @@ static int redact_json(const struct pii_engine *e, const char *text, size_t len,
 	return 1;
 }
 
+/* Text that starts like JSON but does not parse: a message array cut by an
+ * SDK's attribute length limit, or a log line that starts with a bracket.
+ * Its string literals (the last one possibly unterminated) are decoded and
+ * rewritten as in a document, so an entity written with escapes or right
+ * after one ("\\n+33 6 12 34 56 78") is still found, and the text between
+ * them is scanned as text. */
+static int redact_loose(const struct pii_engine *e, const char *text, size_t len,
+			struct pii_tls_bufs *t, struct pii_result *res, bool *changed)
+{
+	size_t i = 0;
+
+	*changed = false;
+	t->out->len = 0;
+	while (i < len) {
+		const char *q = memchr(text + i, '"', len - i);
+		size_t a, b, copied;
+		bool escaped = false;
+
+		if (append_redacted(e, text + i, (q ? (size_t)(q - text) : len) - i, t, res,
+				    changed))
+			return GC_ERROR;
+		if (!q)
+			break;
+		a = (size_t)(q - text) + 1;
+		for (b = a; b < len && text[b] != '"'; b++) {
+			if (text[b] == '\\') {
+				escaped = true;
+				b++;
+			}
+		}
+		if (b > len)
+			b = len;
+		copied = a - 1;
+		if (rewrite_literal(e, text, a, b, escaped, t, res, &copied))
+			return GC_ERROR;
+		if (copied == b)
+			*changed = true;
+		else if (pii_buf_append(t->out, text + a - 1, b - a + 1))
+			return GC_ERROR;
+		if (b < len && pii_buf_append(t->out, "\"", 1))
+			return GC_ERROR;
+		i = b + 1;
+	}
+	return GC_OK;
+}
+
 bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 		     struct pii_buf *out, struct pii_result *res)
 {
@@ -543,8 +618,11 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 		return false;
 	pii_tls_bufs(tls, &t);
 	t.out = out;
-	if (looks_like_json(text, len))
+	if (looks_like_json(text, len)) {
 		r = redact_json(e, text, len, &t, res, &changed);
+		if (r == 0)
+			r = redact_loose(e, text, len, &t, res, &changed) ? -1 : 1;
+	}
 	if (r == 0 && redact_plain(e, text, len, &t, res, &changed))
 		r = -1;
 	if (r < 0) {

@@ -73,6 +73,14 @@ static size_t skip_word(const struct scan *sc, size_t i)
 	return i;
 }
 
+/* Whether s[i - 2..i) is a backslash escape such as \\n or \\t, which ends
+ * the word before it. */
+static bool escape_before(const char *s, size_t i)
+{
+	return i >= 2 && s[i - 2] == '\\' &&
+	       (s[i - 1] == 'n' || s[i - 1] == 't' || s[i - 1] == 'r');
+}
+
 /* Whether an entity may begin at i: not inside a word, and not the tail of a
  * code glued to a word by '-', '.', '_' or '/' ("INV-2024-00123"). */
 static bool starts_word(const struct scan *sc, size_t i)
@@ -81,6 +89,8 @@ static bool starts_word(const struct scan *sc, size_t i)
 
 	if (i == 0)
 		return true;
+	if (escape_before(s, i))
+		return true; /* "\\n+33 6 12 34 56 78" in text that carries escapes */
 	if (is_alnum(s[i - 1]))
 		return false;
 	if ((s[i - 1] == '-' || s[i - 1] == '.' || s[i - 1] == '_' || s[i - 1] == '/') && i >= 2 &&
@@ -386,7 +396,7 @@ static size_t scan_email(struct scan *sc, size_t at, int *err)
 	const char *s = sc->s;
 	size_t a = at, b = at + 1;
 
-	while (a > 0 && at - a < 64 && is_local_char(s[a - 1]))
+	while (a > 0 && at - a < 64 && is_local_char(s[a - 1]) && !escape_before(s, a))
 		a--;
 	while (a < at && s[a] == '.')
 		a++;

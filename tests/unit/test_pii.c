@@ -106,6 +106,9 @@ static void test_phone(void **state)
 		{ "order #48213977 and ORD-2024-118842", "order #48213977 and ORD-2024-118842" },
 		{ "INV-2024-00123 for $1,234.56", "INV-2024-00123 for $1,234.56" },
 		{ "version 10.2.3.4.5, zip 94105", "version 10.2.3.4.5, zip 94105" },
+		/* text that carries escapes: \n ends the word before a number */
+		{ "log: Call me:\\n+33 6 12 34 56 78 or\\ta.b@example.com",
+		  "log: Call me:\\n<PHONE_NUMBER> or\\t<EMAIL_ADDRESS>" },
 		{ 0 },
 	};
 
@@ -200,11 +203,45 @@ static void test_json(void **state)
 		/* not JSON after all: scanned as text */
 		{ "[INFO] user a@b.com logged in", "[INFO] user <EMAIL_ADDRESS> logged in" },
 		{ "{\"unterminated\": \"a@b.com", "{\"unterminated\": \"<EMAIL_ADDRESS>" },
+		/* cut by an attribute length limit: literals are still decoded, so
+		 * entities after or written with escapes are found */
+		{ "[{\"role\":\"user\",\"content\":\"Call me:\\n+33 6 12 34 56 78 or mail\\na.b@example.com "
+		  "and SSN\\t123-45-6789, x\\u0040example.com, 4111 1111",
+		  "[{\"role\":\"user\",\"content\":\"Call me:\\n<PHONE_NUMBER> or mail\\n<EMAIL_ADDRESS> "
+		  "and SSN\\t<US_SSN>, <EMAIL_ADDRESS>, 4111 1111" },
+		{ "[\"ok\"] then a@b.com outside", "[\"ok\"] then <EMAIL_ADDRESS> outside" },
 		{ 0 },
 	};
 
 	(void)state;
 	expect(e, cases);
+	pii_engine_free(e);
+}
+
+/* Nesting as deep as a JSON library accepts stays a document. */
+static void test_json_deep(void **state)
+{
+	struct pii_engine *e = all_types();
+	size_t depth = 2000, n = 2 * depth + 16;
+	char *doc = malloc(n), *out;
+	json_t *parsed;
+	size_t k = 0;
+
+	(void)state;
+	for (size_t i = 0; i < depth; i++)
+		doc[k++] = '[';
+	memcpy(doc + k, "\"a@b.com\"", 9);
+	k += 9;
+	for (size_t i = 0; i < depth; i++)
+		doc[k++] = ']';
+	doc[k] = '\0';
+	out = redact(e, doc, NULL);
+	assert_non_null(strstr(out, "[\"<EMAIL_ADDRESS>\"]"));
+	parsed = json_loads(out, JSON_DECODE_ANY, NULL);
+	assert_non_null(parsed);
+	json_decref(parsed);
+	free(out);
+	free(doc);
 	pii_engine_free(e);
 }
 
@@ -310,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_email),	   cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_card),	   cmocka_unit_test(test_iban_ssn_ip),
 		cmocka_unit_test(test_secrets),	   cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_deep),
 		cmocka_unit_test(test_operators),  cmocka_unit_test(test_custom_and_enabled),
 		cmocka_unit_test(test_large_dense_text),
 	};
