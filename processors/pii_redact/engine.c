@@ -37,29 +37,74 @@ int pii_builtin_find(const char *name)
 enum secret_check {
 	CHECK_NONE,
 	CHECK_BODY,   /* the part after the prefix has a digit and a letter */
+	CHECK_JWT,    /* header, '.', payload, '.', signature */
 	CHECK_PEM,    /* extends to the END line of the block */
 	CHECK_BEARER, /* the entity is the token after "Bearer " */
 };
 
+/* Characters a token goes on with after its pattern's fixed-width head. */
+enum token_chars { ENDS, B64URL, ALNUM, ALNUM_UNDERSCORE, ALNUM_DASH, TOKEN68 };
+
+/* Each pattern is a fixed-width head: the prefix and the shortest body. A
+ * head matches once per token, where "{20,}" would report every possible end
+ * (one callback per byte of a long key); the token's end is found here, by
+ * extending over its characters. */
 static const struct {
 	const char *regex;
+	enum token_chars chars;
 	unsigned prefix; /* bytes of fixed prefix, for CHECK_BODY */
 	enum secret_check check;
 } secrets[] = {
-	{ "\\bsk-ant-[A-Za-z0-9_\\-]{20,}", 7, CHECK_BODY },   /* Anthropic */
-	{ "\\bsk-proj-[A-Za-z0-9_\\-]{20,}", 8, CHECK_BODY },  /* OpenAI project */
-	{ "\\bsk-[A-Za-z0-9_\\-]{20,}", 3, CHECK_BODY },	     /* OpenAI */
-	{ "\\b(AKIA|ASIA)[A-Z0-9]{16}\\b", 0, CHECK_NONE },	     /* AWS key id */
-	{ "\\bgh[pousr]_[A-Za-z0-9]{36,}", 0, CHECK_NONE },	     /* GitHub */
-	{ "\\bgithub_pat_[A-Za-z0-9_]{22,}", 0, CHECK_NONE },      /* GitHub fine-grained */
-	{ "\\bxox[abpr]-[A-Za-z0-9\\-]{10,}", 5, CHECK_BODY },    /* Slack */
-	{ "\\b[sr]k_live_[A-Za-z0-9]{20,}", 0, CHECK_NONE },       /* Stripe */
-	{ "\\bAIza[0-9A-Za-z_\\-]{35}", 0, CHECK_NONE },	     /* Google API key */
-	{ "\\beyJ[A-Za-z0-9_\\-]{8,}\\.eyJ[A-Za-z0-9_\\-]{8,}\\.[A-Za-z0-9_\\-]*", 0,
-	  CHECK_NONE }, /* JWT */
-	{ "-----BEGIN [A-Z0-9 ]{0,24}PRIVATE KEY-----", 0, CHECK_PEM },
-	{ "\\bBearer[ \\t]+[A-Za-z0-9._~+/\\-]{16,}=*", 0, CHECK_BEARER },
+	{ "\\bsk-ant-[A-Za-z0-9_\\-]{20}", B64URL, 7, CHECK_BODY },	/* Anthropic */
+	{ "\\bsk-proj-[A-Za-z0-9_\\-]{20}", B64URL, 8, CHECK_BODY },	/* OpenAI project */
+	{ "\\bsk-[A-Za-z0-9_\\-]{20}", B64URL, 3, CHECK_BODY },	/* OpenAI */
+	{ "\\b(AKIA|ASIA)[A-Z0-9]{16}\\b", ENDS, 0, CHECK_NONE },	/* AWS key id */
+	{ "\\bgh[pousr]_[A-Za-z0-9]{36}", ALNUM, 0, CHECK_NONE },	/* GitHub */
+	{ "\\bgithub_pat_[A-Za-z0-9_]{22}", ALNUM_UNDERSCORE, 0, CHECK_NONE },
+	{ "\\bxox[abpr]-[A-Za-z0-9\\-]{10}", ALNUM_DASH, 5, CHECK_BODY },	/* Slack */
+	{ "\\b[sr]k_live_[A-Za-z0-9]{20}", ALNUM, 0, CHECK_NONE },	/* Stripe */
+	{ "\\bAIza[0-9A-Za-z_\\-]{35}", ENDS, 0, CHECK_NONE },	/* Google API key */
+	{ "\\beyJ[A-Za-z0-9_\\-]{8}", B64URL, 0, CHECK_JWT },
+	{ "-----BEGIN [A-Z0-9 ]{0,24}PRIVATE KEY-----", ENDS, 0, CHECK_PEM },
+	{ "\\bBearer[ \\t]+[A-Za-z0-9._~+/\\-]{16}", TOKEN68, 0, CHECK_BEARER },
 };
+
+static bool token_char(enum token_chars kind, char c)
+{
+	bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+
+	switch (kind) {
+	case B64URL: return alnum || c == '_' || c == '-';
+	case ALNUM: return alnum;
+	case ALNUM_UNDERSCORE: return alnum || c == '_';
+	case ALNUM_DASH: return alnum || c == '-';
+	case TOKEN68:
+		return alnum || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '-';
+	default: return false;
+	}
+}
+
+static size_t extend(const char *s, size_t len, size_t to, enum token_chars kind)
+{
+	while (to < len && token_char(kind, s[to]))
+		to++;
+	return to;
+}
+
+/* A JWT whose header (eyJ...) ends at to: the end of its signature, or 0
+ * when what follows is not ".eyJ<payload>.". */
+static size_t jwt_end(const char *s, size_t len, size_t to)
+{
+	size_t payload;
+
+	if (to >= len || s[to] != '.')
+		return 0;
+	payload = ++to;
+	to = extend(s, len, to, B64URL);
+	if (to - payload < 11 || memcmp(s + payload, "eyJ", 3) || to >= len || s[to] != '.')
+		return 0;
+	return extend(s, len, to + 1, B64URL);
+}
 
 #define N_SECRETS (sizeof(secrets) / sizeof(secrets[0]))
 #define CUSTOM_ID 1000
@@ -184,6 +229,11 @@ struct pii_engine *pii_engine_new(const struct pii_engine_config *c, char **err)
 							  : c->custom[i - PII_BUILTIN_TYPES].name);
 		if (!e->names[i])
 			goto oom;
+		e->tag_len[i] = strlen(e->names[i]) + 2;
+		e->tags[i] = malloc(e->tag_len[i] + 1);
+		if (!e->tags[i])
+			goto oom;
+		snprintf(e->tags[i], e->tag_len[i] + 1, "<%s>", e->names[i]);
 	}
 	if (c->hmac_key_len) {
 		e->key = malloc(c->hmac_key_len);
@@ -248,8 +298,10 @@ void pii_engine_free(struct pii_engine *e)
 	if (!e)
 		return;
 	hs_free_database(e->db);
-	for (unsigned i = 0; i < PII_MAX_TYPES; i++)
+	for (unsigned i = 0; i < PII_MAX_TYPES; i++) {
 		free(e->names[i]);
+		free(e->tags[i]);
+	}
 	if (e->key)
 		memset(e->key, 0, e->key_len);
 	free(e->key);
@@ -343,11 +395,15 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 			type = PII_BUILTIN_TYPES + id - CUSTOM_ID;
 		} else {
 			type = PII_SECRET;
+			to = extend(s, len, to, secrets[id].chars);
 			switch (secrets[id].check) {
 			case CHECK_BODY:
 				if (!body_has_digit_and_letter(s + from + secrets[id].prefix,
 							       to - from - secrets[id].prefix))
 					continue;
+				break;
+			case CHECK_JWT:
+				to = jwt_end(s, len, to);
 				break;
 			case CHECK_PEM:
 				to = pem_end(s, len, to);
@@ -356,6 +412,8 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 				from += 6;
 				while (from < to && (s[from] == ' ' || s[from] == '\t'))
 					from++;
+				while (to < len && s[to] == '=') /* token68 padding */
+					to++;
 				/* a period ending the sentence is not part of the token */
 				while (to > from && s[to - 1] == '.')
 					to--;

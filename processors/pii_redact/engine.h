@@ -10,6 +10,8 @@ struct pii_engine {
 	uint64_t enabled;
 	unsigned n_types;
 	char *names[PII_MAX_TYPES];
+	char *tags[PII_MAX_TYPES]; /* "<NAME>", what replace writes */
+	size_t tag_len[PII_MAX_TYPES];
 	enum pii_action action[PII_MAX_TYPES];
 	unsigned mask_keep[PII_MAX_TYPES];
 	uint8_t *key;

@@ -8,6 +8,9 @@
  * The JSON walk below is a validator that reports where string literals lie;
  * the JSON libraries at hand parse into trees and print them back, which
  * would reformat the document and round numbers, so they cannot do this. */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
@@ -110,26 +113,20 @@ static int append_mask(struct pii_buf *out, const char *s, size_t n, unsigned ke
 static int append_entity(const struct pii_engine *e, unsigned type, const char *s, size_t n,
 			 bool json, struct pii_buf *out)
 {
-	const char *name = e->names[type];
-	char tag[64 + 16];
+	char tag[64 + 16], hex[9];
 	int len;
 
+	/* type names are [A-Za-z0-9_], checked by the configuration: no escaping */
 	switch (e->action[type]) {
 	case PII_MASK:
 		return append_mask(out, s, n, e->mask_keep[type], json);
-	case PII_HASH: {
-		char hex[9];
-
+	case PII_HASH:
 		hmac_hex(e, s, n, hex, 8);
-		len = snprintf(tag, sizeof(tag), "<%s:%s>", name, hex);
-		break;
-	}
+		len = snprintf(tag, sizeof(tag), "<%s:%s>", e->names[type], hex);
+		return pii_buf_append(out, tag, (size_t)len);
 	default:
-		len = snprintf(tag, sizeof(tag), "<%s>", name);
-		break;
+		return pii_buf_append(out, e->tags[type], e->tag_len[type]);
 	}
-	/* type names are [A-Za-z0-9_], checked by the configuration */
-	return pii_buf_append(out, tag, (size_t)len);
 }
 
 static void count(const struct pii_engine *e, unsigned type, struct pii_result *res)
@@ -263,10 +260,21 @@ static int decode_literal(const char *s, size_t a, size_t b, struct pii_tls_bufs
 		*t->map_cap = need;
 	}
 	for (size_t i = a; i < b;) {
-		size_t from = i, n = 1;
-		char bytes[4], c = i + 1 < b ? s[i + 1] : 0;
+		const char *bs = memchr(s + i, '\\', b - i);
+		size_t run = (bs ? (size_t)(bs - s) : b) - i, from = i, n = 1;
+		char bytes[4], c;
 		unsigned cp;
 
+		/* the run up to the next backslash, in one copy */
+		memcpy(d->ptr + d->len, s + i, run);
+		for (size_t k = 0; k < run; k++)
+			(*t->map)[d->len + k] = (uint32_t)(i + k);
+		d->len += run;
+		i += run;
+		if (i >= b)
+			break;
+		from = i;
+		c = i + 1 < b ? s[i + 1] : 0;
 		bytes[0] = s[i++];
 		if (bytes[0] == '\\' && c && strchr("bfnrt\"\\/", c)) {
 			static const char from_c[] = "bfnrt\"\\/", to_c[] = "\b\f\n\r\t\"\\/";
@@ -360,6 +368,43 @@ static void skip_ws(struct json_walk *w)
 		w->i++;
 }
 
+/* Skips string contents that hold no '"', '\\' or control character:
+ * sixteen bytes at a time with SSE2 (every x86-64), else eight at a time
+ * with a word-at-a-time test for such bytes. */
+static size_t skip_string_run(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	const __m128i control = _mm_set1_epi8(0x1f);
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+			_mm_cmpeq_epi8(_mm_min_epu8(v, control), v));
+		int mask = _mm_movemask_epi8(hit);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+		i += 16;
+	}
+#else
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+	while (n - i >= 8) {
+		uint64_t v, q, b;
+
+		memcpy(&v, s + i, 8);
+		q = v ^ (ones * '"');
+		b = v ^ (ones * '\\');
+		if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v)) & highs)
+			break;
+		i += 8;
+	}
+#endif
+	return i;
+}
+
 static bool walk_string(struct json_walk *w)
 {
 	const char *s = w->s;
@@ -367,7 +412,12 @@ static bool walk_string(struct json_walk *w)
 	bool escaped = false;
 
 	while (w->i < w->n) {
-		unsigned char c = (unsigned char)s[w->i];
+		unsigned char c;
+
+		w->i = skip_string_run(s, w->i, w->n);
+		if (w->i >= w->n)
+			break;
+		c = (unsigned char)s[w->i];
 
 		if (c == '"') {
 			if (redact_literal(w, a, w->i++, escaped)) {

@@ -8,6 +8,9 @@
  * with the pattern matches and resolves overlaps. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pii_redact/scan.h"
 #include "pii_redact/validators.h"
@@ -497,6 +500,35 @@ static size_t scan_ipv6(struct scan *sc, size_t colon, int *err)
 
 /* ---- the walk ------------------------------------------------------------------ */
 
+/* Skips bytes that cannot begin an entity. Prose is mostly such bytes, so
+ * where SSE2 is there (every x86-64) sixteen are tested at once: the
+ * triggers are two ranges, '0'..':' and '@'..'Z', plus '(' and '+'. */
+static size_t skip_quiet(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i lo1 = _mm_set1_epi8('0'), span1 = _mm_set1_epi8(':' - '0');
+	const __m128i lo2 = _mm_set1_epi8('@'), span2 = _mm_set1_epi8('Z' - '@');
+	const __m128i paren = _mm_set1_epi8('('), plus = _mm_set1_epi8('+');
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i d1 = _mm_sub_epi8(v, lo1), d2 = _mm_sub_epi8(v, lo2);
+		__m128i hit = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d1, span1), d1),
+				     _mm_cmpeq_epi8(_mm_min_epu8(d2, span2), d2)),
+			_mm_or_si128(_mm_cmpeq_epi8(v, paren), _mm_cmpeq_epi8(v, plus)));
+		int mask = _mm_movemask_epi8(hit);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+		i += 16;
+	}
+#endif
+	while (i < n && !trigger[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
 int pii_scan_builtin(struct scan *sc)
 {
 	const char *s = sc->s;
@@ -509,8 +541,7 @@ int pii_scan_builtin(struct scan *sc)
 	bool ipv6 = sc->enabled & (1u << PII_IP_ADDRESS);
 
 	while (i < n && !err) {
-		while (i < n && !trigger[(unsigned char)s[i]])
-			i++;
+		i = skip_quiet(s, i, n);
 		if (i == n)
 			break;
 		switch (trigger[(unsigned char)s[i]]) {
