@@ -36,6 +36,7 @@ PROFILES=${GC_BENCH_PROFILES:-metadata content}
 FLOOR_SECONDS=${GC_BENCH_FLOOR_SECONDS:-3}
 COMPRESSION=${GC_BENCH_EXPORTER_COMPRESSION:-none}
 WITH_BATCH=${GC_BENCH_WITH_BATCH:-0}
+PROCESSORS=${GC_BENCH_PROCESSORS:-}
 PII=${GC_BENCH_PII:-0}
 PII_ARGS=${GC_BENCH_PII_ARGS:-}
 RUNS_SET=${GC_BENCH_RUNS:+1}
@@ -56,6 +57,9 @@ usage: bash bench/run.sh [options]
   --floor-seconds 3       CPU seconds per floor measurement (GC_BENCH_FLOOR_SECONDS)
   --compression none      otlp exporter compression: none|gzip (GC_BENCH_EXPORTER_COMPRESSION)
   --with-batch            put the batch processor in the pipeline (GC_BENCH_WITH_BATCH=1)
+  --processors LIST       processors before batch, with default options, e.g.
+                          genai_normalize,genai_cost,pii_redact (GC_BENCH_PROCESSORS);
+                          the sink then reports delivered=content-differs, as it should
   --pii                   only pii_redact's engine: gc_pii_bench, MB/s per core (GC_BENCH_PII=1);
                           --runs applies (default 5 here), extra flags in GC_BENCH_PII_ARGS,
                           e.g. "--mb 128 --kind json" (gc_pii_bench --help lists them)
@@ -83,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--floor-seconds) FLOOR_SECONDS=$2; shift ;;
 	--compression) COMPRESSION=$2; shift ;;
 	--with-batch) WITH_BATCH=1 ;;
+	--processors) PROCESSORS=$2; shift ;;
 	--pii) PII=1 ;;
 	--build-dir) BUILD=$2; shift ;;
 	--no-build) DO_BUILD=0 ;;
@@ -196,9 +201,15 @@ field() {
 }
 
 write_config() {
-	local file=$1 sink_port=$2 processors=
-	[ "$WITH_BATCH" = 1 ] && processors="
-      processors: [batch]"
+	local file=$1 sink_port=$2 processors= list= defs= p
+	for p in ${PROCESSORS//,/ }; do
+		list="$list${list:+, }$p"
+		defs="$defs
+  $p: {}"
+	done
+	[ "$WITH_BATCH" = 1 ] && list="$list${list:+, }batch"
+	[ -n "$list" ] && processors="
+      processors: [$list]"
 	cat >"$file" <<EOF
 receivers:
   otlp:
@@ -206,7 +217,7 @@ receivers:
       grpc:
         endpoint: 127.0.0.1:0
 processors:
-  batch: {}
+  batch: {}$defs
 exporters:
   otlp:
     endpoint: 127.0.0.1:$sink_port
@@ -351,7 +362,8 @@ fi
 : >"$WORK/floors"
 CPUS=$(nproc 2>/dev/null || echo "?")
 echo "genai-collector passthrough bench: $CPUS CPUs, duration $DURATION (+$WARMUP warm-up), streams $STREAMS x $THREADS thread(s)," \
-	"$SPANS_PER_REQUEST spans/request, exporter compression $COMPRESSION, batch $([ "$WITH_BATCH" = 1 ] && echo on || echo off), runs $RUNS" >&2
+	"$SPANS_PER_REQUEST spans/request, exporter compression $COMPRESSION, batch $([ "$WITH_BATCH" = 1 ] && echo on || echo off)," \
+	"processors ${PROCESSORS:-none}, runs $RUNS" >&2
 for run in $(seq 1 "$RUNS"); do
 	for profile in $PROFILES; do
 		for rate in "${LOADS[@]}"; do
