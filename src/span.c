@@ -179,6 +179,27 @@ int gc_span_status(const struct gc_span *sp)
 	return SPAN(sp)->status ? (int)SPAN(sp)->status->code : 0;
 }
 
+struct gc_str gc_span_status_message(const struct gc_span *sp)
+{
+	if (!SPAN(sp)->status)
+		return (struct gc_str){ "", 0 };
+	return bin(&SPAN(sp)->status->message);
+}
+
+int gc_span_set_status_message(struct gc_span *sp, struct gc_str message)
+{
+	char *copy;
+
+	if (!SPAN(sp)->status)
+		return GC_ERROR;
+	copy = gc_arena_memdup(sp->batch->arena, message.ptr, message.len);
+	if (!copy && message.len)
+		return GC_ERROR;
+	SPAN(sp)->status->message.data = (uint8_t *)copy;
+	SPAN(sp)->status->message.len = message.len;
+	return GC_OK;
+}
+
 struct gc_str gc_span_trace_state(const struct gc_span *sp)
 {
 	return bin(&SPAN(sp)->trace_state);

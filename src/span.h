@@ -75,6 +75,11 @@ struct gc_str gc_span_parent_id(const struct gc_span *sp);
 uint64_t gc_span_start_ns(const struct gc_span *sp);
 uint64_t gc_span_end_ns(const struct gc_span *sp);
 int gc_span_status(const struct gc_span *sp); /* 0 unset, 1 ok, 2 error */
+/* The status description (free text, often an exception's message). */
+struct gc_str gc_span_status_message(const struct gc_span *sp);
+/* Replaces it (copied into the arena); GC_ERROR when out of memory or the
+ * span has no status. */
+int gc_span_set_status_message(struct gc_span *sp, struct gc_str message);
 struct gc_str gc_span_trace_state(const struct gc_span *sp);
 int gc_span_set_trace_state(struct gc_span *sp, struct gc_str state);
 

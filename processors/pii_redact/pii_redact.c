@@ -1,9 +1,10 @@
 /* Processor pii_redact: removes personal data and secrets from every string a
  * span or log record carries before it leaves the collector (DESIGN section
  * 5). The engine (pii.h) finds and rewrites entities in one string; this file
- * decides which strings to scan (key rules), walks spans, events, links,
- * resources and log records through the span API, marks what it touched and
- * counts it. */
+ * decides which strings to scan (key rules), walks span, event, link and
+ * resource attributes, span status messages and log records through the span
+ * API, marks what it touched and counts it. Span and event names are left:
+ * they name operations, not data. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,6 +510,20 @@ static void finish_item(struct walk *w, struct gc_attrs *marks)
 	w->key_rule_bits = 0;
 }
 
+/* The status description is free text, often an exception's message. What
+ * must be dropped leaves it empty. */
+static void walk_status_message(struct walk *w, struct gc_span *sp)
+{
+	struct gc_str text = gc_span_status_message(sp), before = text;
+
+	if (!text.len || visit_string(w, (struct gc_str){ "", 0 }, &text) == GC_VISIT_NEXT) {
+		if (text.ptr != before.ptr)
+			gc_span_set_status_message(sp, text);
+		return;
+	}
+	gc_span_set_status_message(sp, (struct gc_str){ "", 0 });
+}
+
 static void walk_spans(struct walk *w)
 {
 	struct gc_span_iter it;
@@ -527,6 +542,7 @@ static void walk_spans(struct walk *w)
 			gc_span_link_attrs(&sp, l, &a);
 			walk_attrs(w, &a);
 		}
+		walk_status_message(w, &sp);
 		gc_span_attrs(&sp, &a);
 		finish_item(w, &a);
 	}

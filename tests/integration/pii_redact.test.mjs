@@ -177,6 +177,7 @@ test('defaults: no planted value reaches the backend from any carrier, and nothi
     scope_spans: [{ scope: { name: 'raw' }, spans: [{
       trace_id: crypto.randomBytes(16), span_id: spanId, name: 'kvlist', kind: 1,
       start_time_unix_nano: '1700000000000000000', end_time_unix_nano: '1700000001000000000',
+      status: { code: 2, message: `payment failed for ${P.email}: card ${P.card} declined` },
       attributes: [{ key: 'app.user', value: kvlist(
         ['contact', str(`mail ${P.email3}`)],
         ['phones', { array_value: { values: [str(P.phoneDE), { int_value: '7' }] } }],
@@ -196,6 +197,8 @@ test('defaults: no planted value reaches the backend from any carrier, and nothi
     ['deep', { kvlist: [['ssn', { string: '<US_SSN>' }], ['ok', { string: 'nothing to see' }]] }],
   ] }, 'kvlist values, recursively');
   assert.deepEqual(attributeMap(raw.resource.attributes).get('owner'), { kvlist: [['email', { string: '<EMAIL_ADDRESS>' }]] }, 'resource kvlist');
+  assert.equal(Buffer.from(raw.span.status.message).toString(), 'payment failed for <EMAIL_ADDRESS>: card <CREDIT_CARD> declined', 'status message');
+  assert.equal(raw.span.status.code, 2, 'status code kept');
 
   // Logs: a string body, a kvlist body (GenAI events put whole messages there) and attributes.
   const logger = createLoggerProvider([logExporter('grpc', daemon.grpcAddress())]);
