@@ -406,7 +406,7 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *t
 	if (res.drop)
 		return GC_VISIT_DROP;
 	copy = gc_arena_memdup(w->batch->arena, w->out.ptr, w->out.len);
-	if (!copy)
+	if (!copy && w->out.len)
 		return GC_VISIT_DROP; /* the original must not pass */
 	text->ptr = copy;
 	text->len = w->out.len;
