@@ -8,7 +8,9 @@
  * The JSON walk below is a validator that reports where string literals lie;
  * the JSON libraries at hand parse into trees and print them back, which
  * would reformat the document and round numbers, so they cannot do this. */
-#ifdef __SSE2__
+/* PII_NO_SIMD builds the portable loops on x86-64 too, so tests cover them. */
+#if defined(__SSE2__) && !defined(PII_NO_SIMD)
+#define PII_SSE2 1
 #include <emmintrin.h>
 #endif
 #include <openssl/evp.h>
@@ -373,7 +375,7 @@ static void skip_ws(struct json_walk *w)
  * with a word-at-a-time test for such bytes. */
 static size_t skip_string_run(const char *s, size_t i, size_t n)
 {
-#ifdef __SSE2__
+#ifdef PII_SSE2
 	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
 	const __m128i control = _mm_set1_epi8(0x1f);
 

@@ -8,7 +8,9 @@
  * with the pattern matches and resolves overlaps. */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+/* PII_NO_SIMD builds the portable loops on x86-64 too, so tests cover them. */
+#if defined(__SSE2__) && !defined(PII_NO_SIMD)
+#define PII_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -505,7 +507,7 @@ static size_t scan_ipv6(struct scan *sc, size_t colon, int *err)
  * triggers are two ranges, '0'..':' and '@'..'Z', plus '(' and '+'. */
 static size_t skip_quiet(const char *s, size_t i, size_t n)
 {
-#ifdef __SSE2__
+#ifdef PII_SSE2
 	const __m128i lo1 = _mm_set1_epi8('0'), span1 = _mm_set1_epi8(':' - '0');
 	const __m128i lo2 = _mm_set1_epi8('@'), span2 = _mm_set1_epi8('Z' - '@');
 	const __m128i paren = _mm_set1_epi8('('), plus = _mm_set1_epi8('+');
