@@ -548,7 +548,8 @@ void gc_attrs_remove_at(struct gc_attrs *a, size_t i)
 }
 
 /* Depth bound for nested values. The receivers refuse requests nested deeper
- * than this before decoding, so it is never reached on received data. */
+ * than this before decoding, so it is never reached on received data; a
+ * value deeper than this is dropped rather than left unvisited. */
 #define VISIT_MAX_DEPTH 128
 
 /* What a value's visit asks of its holder: nothing, drop the whole top-level
@@ -558,8 +559,10 @@ static enum gc_visit visit_value(any_value *v, struct gc_str key, gc_string_visi
 {
 	enum gc_visit r = GC_VISIT_NEXT;
 
-	if (!v || depth > VISIT_MAX_DEPTH)
+	if (!v)
 		return GC_VISIT_NEXT;
+	if (depth > VISIT_MAX_DEPTH)
+		return GC_VISIT_DROP; /* unvisited strings must not pass as visited */
 	switch (v->value_case) {
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE: {
 		struct gc_str text = bin(&v->string_value);

@@ -122,7 +122,7 @@ struct pii_tls {
 	} *hits;
 	size_t n_hits, cap_hits;
 	struct pii_matches matches;
-	struct pii_buf decoded, out, piece;
+	struct pii_buf decoded;
 	uint32_t *map;
 	size_t map_cap;
 };
@@ -140,8 +140,6 @@ static void tls_free(void *p)
 	free(t->hits);
 	pii_matches_free(&t->matches);
 	pii_buf_free(&t->decoded);
-	pii_buf_free(&t->out);
-	pii_buf_free(&t->piece);
 	free(t->map);
 	free(t);
 }
@@ -371,22 +369,45 @@ static bool bearer_token(const char *s, size_t n)
 	return n >= 20 && upper && lower;
 }
 
-/* The end of a PEM block whose BEGIN line ends at from: after its END line,
- * or the end of the text when the block was cut. */
-static size_t pem_end(const char *s, size_t len, size_t from)
-{
-	const char *end = memmem(s + from, len - from, "-----END ", 9), *close;
+/* Where the PEM block whose BEGIN line ends at from ends: after its END
+ * line, or at the end of the text when the block was cut. A search is
+ * remembered, so a text of many BEGIN lines and no END costs one search,
+ * not one per line. */
+struct pem_search {
+	size_t from;	  /* where the last search started (SIZE_MAX: none yet) */
+	size_t end_line;  /* where it found "-----END ", or len */
+	size_t result;
+};
 
-	if (!end)
-		return len;
-	close = memmem(end + 9, len - (size_t)(end + 9 - s), "-----", 5);
-	return close ? (size_t)(close + 5 - s) : len;
+static size_t pem_end(const char *s, size_t len, size_t from, struct pem_search *memo)
+{
+	const char *end, *close;
+
+	if (memo->from != SIZE_MAX && from >= memo->from && from <= memo->end_line)
+		return memo->result;
+	end = memmem(s + from, len - from, "-----END ", 9);
+	memo->from = from;
+	memo->end_line = end ? (size_t)(end - s) : len;
+	if (!end) {
+		memo->result = len;
+	} else {
+		close = memmem(end + 9, len - (size_t)(end + 9 - s), "-----", 5);
+		memo->result = close ? (size_t)(close + 5 - s) : len;
+	}
+	return memo->result;
 }
 
 /* Turns the Vectorscan hits into entities. */
 static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s, size_t len,
 		    struct pii_matches *out)
 {
+	/* Per pattern, how far its last token was extended: a head that starts
+	 * inside it ("sk-sk-sk-...", a word boundary at every dash) is part of
+	 * the same token, whose verdict is already known. Skipping it keeps a
+	 * value of many heads linear instead of quadratic. */
+	size_t reach[N_SECRETS] = { 0 };
+	struct pem_search pem = { SIZE_MAX, 0, 0 };
+
 	for (size_t k = 0; k < t->n_hits; k++) {
 		size_t from = t->hits[k].from, to = t->hits[k].to;
 		unsigned id = t->hits[k].id, type;
@@ -395,7 +416,10 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 			type = PII_BUILTIN_TYPES + id - CUSTOM_ID;
 		} else {
 			type = PII_SECRET;
+			if (from < reach[id])
+				continue;
 			to = extend(s, len, to, secrets[id].chars);
+			reach[id] = to;
 			switch (secrets[id].check) {
 			case CHECK_BODY:
 				if (!body_has_digit_and_letter(s + from + secrets[id].prefix,
@@ -404,9 +428,11 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 				break;
 			case CHECK_JWT:
 				to = jwt_end(s, len, to);
+				if (to > reach[id])
+					reach[id] = to;
 				break;
 			case CHECK_PEM:
-				to = pem_end(s, len, to);
+				to = pem_end(s, len, to, &pem);
 				break;
 			case CHECK_BEARER:
 				from += 6;
@@ -505,8 +531,27 @@ void pii_tls_bufs(struct pii_tls *t, struct pii_tls_bufs *out)
 {
 	out->matches = &t->matches;
 	out->decoded = &t->decoded;
-	out->out = &t->out;
-	out->piece = &t->piece;
+	out->out = NULL; /* the caller's */
 	out->map = &t->map;
 	out->map_cap = &t->map_cap;
+}
+
+#define PII_SCRATCH_KEEP (1u << 20)
+
+void pii_tls_shrink(struct pii_tls *t)
+{
+	if (t->decoded.cap > PII_SCRATCH_KEEP)
+		pii_buf_free(&t->decoded);
+	if (t->map_cap > PII_SCRATCH_KEEP / sizeof(*t->map)) {
+		free(t->map);
+		t->map = NULL;
+		t->map_cap = 0;
+	}
+	if (t->matches.cap > PII_SCRATCH_KEEP / sizeof(*t->matches.items))
+		pii_matches_free(&t->matches);
+	if (t->cap_hits > PII_SCRATCH_KEEP / sizeof(*t->hits)) {
+		free(t->hits);
+		t->hits = NULL;
+		t->cap_hits = 0;
+	}
 }

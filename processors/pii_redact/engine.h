@@ -26,11 +26,14 @@ struct pii_engine {
 struct pii_tls *pii_tls(void);
 struct pii_tls_bufs {
 	struct pii_matches *matches;
-	struct pii_buf *decoded, *out, *piece;
+	struct pii_buf *decoded, *out;
 	uint32_t **map;
 	size_t *map_cap;
 };
 void pii_tls_bufs(struct pii_tls *t, struct pii_tls_bufs *out);
+/* Gives back scratch buffers that one large value grew, so a thread does not
+ * keep its largest value's worth of memory for good. */
+void pii_tls_shrink(struct pii_tls *t);
 
 int pii_buf_reserve(struct pii_buf *b, size_t more);
 int pii_buf_append(struct pii_buf *b, const char *s, size_t n);

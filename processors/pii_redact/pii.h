@@ -107,7 +107,8 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 		     struct pii_buf *out, struct pii_result *res);
 
 /* The stable pseudonym of a whole value: the first 16 hex digits of
- * HMAC-SHA256(key, value). out gets 16 characters and a NUL. */
-void pii_hash_value(const struct pii_engine *e, const char *value, size_t len, char out[17]);
+ * HMAC-SHA256(key, value). out gets 16 characters and a NUL. False when the
+ * HMAC could not be computed; the value must then be dropped. */
+bool pii_hash_value(const struct pii_engine *e, const char *value, size_t len, char out[17]);
 
 #endif

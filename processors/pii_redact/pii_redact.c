@@ -52,7 +52,8 @@ static const struct gc_option pii_redact_options[] = {
 static const char *const default_allowed[] = {
 	"gen_ai.request.model",	 "gen_ai.response.model", "gen_ai.usage.*",
 	"gen_ai.provider.name",	 "gen_ai.system",	  "gen_ai.operation.name",
-	"gen_ai.response.id",	 "gen_ai.response.finish_reasons", "pii.redacted.*",
+	"gen_ai.response.id",	 "gen_ai.response.finish_reasons", "pii.redacted.count",
+	"pii.redacted.types",
 };
 
 /* Pseudo-types for the key rules, counted after the engine's types. */
@@ -194,7 +195,8 @@ static int plan_custom(struct plan *p, const struct gc_node *custom, const char 
 					     "%s: custom[%zu]: name \"%s\" must be letters, digits "
 					     "and _ (at most 48)",
 					     id, i, name->value);
-		if (find_type(p, name->value) >= 0)
+		if (find_type(p, name->value) >= 0 || !strcmp(name->value, key_rule_names[0]) ||
+		    !strcmp(name->value, key_rule_names[1]))
 			return gc_node_error(err, name, "%s: custom[%zu]: type %s is already defined",
 					     id, i, name->value);
 		p->custom[i].name = name->value;
@@ -388,10 +390,11 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *t
 	if (key.len && key_list_has(&w->p->hashed, key)) {
 		char hex[17];
 
-		pii_hash_value(w->p->engine, text->ptr, text->len, hex);
-		copy = gc_arena_memdup(w->batch->arena, hex, 16);
+		copy = pii_hash_value(w->p->engine, text->ptr, text->len, hex)
+			       ? gc_arena_memdup(w->batch->arena, hex, 16)
+			       : NULL;
 		if (!copy)
-			return GC_VISIT_REMOVE;
+			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
 		*text = (struct gc_str){ copy, 16 };
 		key_rule_hit(w, KEY_HASHED);
 		return GC_VISIT_NEXT;
@@ -458,8 +461,8 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 			if (!value_text(&v, buf, sizeof(buf), &text)) {
 				gc_attrs_remove_at(a, i--); /* arrays and maps: no stable text */
 			} else {
-				pii_hash_value(w->p->engine, text.ptr, text.len, hex);
-				if (gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
+				if (!pii_hash_value(w->p->engine, text.ptr, text.len, hex) ||
+				    gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
 					gc_attrs_remove_at(a, i--);
 			}
 			key_rule_hit(w, KEY_HASHED);
@@ -516,12 +519,12 @@ static void walk_status_message(struct walk *w, struct gc_span *sp)
 {
 	struct gc_str text = gc_span_status_message(sp), before = text;
 
-	if (!text.len || visit_string(w, (struct gc_str){ "", 0 }, &text) == GC_VISIT_NEXT) {
-		if (text.ptr != before.ptr)
-			gc_span_set_status_message(sp, text);
+	if (!text.len)
 		return;
-	}
-	gc_span_set_status_message(sp, (struct gc_str){ "", 0 });
+	if (visit_string(w, (struct gc_str){ "", 0 }, &text) != GC_VISIT_NEXT)
+		text = (struct gc_str){ "", 0 };
+	if (text.ptr != before.ptr && gc_span_set_status_message(sp, text))
+		gc_span_set_status_message(sp, (struct gc_str){ "", 0 });
 }
 
 static void walk_spans(struct walk *w)

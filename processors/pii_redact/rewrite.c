@@ -22,23 +22,30 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static void hmac_hex(const struct pii_engine *e, const char *s, size_t n, char *out,
+/* The first hex_len hex digits of HMAC-SHA256(key, s). False when the
+ * HMAC could not be computed (out of memory, a provider refusing the key):
+ * nothing may then be written in the value's place. */
+static bool hmac_hex(const struct pii_engine *e, const char *s, size_t n, char *out,
 		     size_t hex_len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned md_len = 0;
 
-	HMAC(EVP_sha256(), e->key, (int)e->key_len, (const unsigned char *)s, n, md, &md_len);
-	for (size_t i = 0; i < hex_len / 2 && i < md_len; i++) {
+	if (!HMAC(EVP_sha256(), e->key, (int)e->key_len, (const unsigned char *)s, n, md,
+		  &md_len) ||
+	    md_len * 2 < hex_len)
+		return false;
+	for (size_t i = 0; i < hex_len / 2; i++) {
 		out[2 * i] = hex_digits[md[i] >> 4];
 		out[2 * i + 1] = hex_digits[md[i] & 15];
 	}
 	out[hex_len] = '\0';
+	return true;
 }
 
-void pii_hash_value(const struct pii_engine *e, const char *value, size_t len, char out[17])
+bool pii_hash_value(const struct pii_engine *e, const char *value, size_t len, char out[17])
 {
-	hmac_hex(e, value, len, out, 16);
+	return hmac_hex(e, value, len, out, 16);
 }
 
 /* Appends s[0..n) as the inside of a JSON string literal when json. */
@@ -123,7 +130,8 @@ static int append_entity(const struct pii_engine *e, unsigned type, const char *
 	case PII_MASK:
 		return append_mask(out, s, n, e->mask_keep[type], json);
 	case PII_HASH:
-		hmac_hex(e, s, n, hex, 8);
+		if (!hmac_hex(e, s, n, hex, 8))
+			return GC_ERROR; /* the value is dropped */
 		len = snprintf(tag, sizeof(tag), "<%s:%s>", e->names[type], hex);
 		return pii_buf_append(out, tag, (size_t)len);
 	default:
@@ -666,8 +674,10 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 	bool changed = false;
 	int r = 0;
 
-	if (!tls)
-		return false;
+	if (!tls) {
+		res->drop = true; /* out of memory: nothing may pass unscanned */
+		return true;
+	}
 	pii_tls_bufs(tls, &t);
 	t.out = out;
 	if (looks_like_json(text, len)) {
@@ -677,6 +687,7 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 	}
 	if (r == 0 && redact_plain(e, text, len, &t, res, &changed))
 		r = -1;
+	pii_tls_shrink(tls);
 	if (r < 0) {
 		/* Out of memory: nothing can be rewritten, and nothing may pass
 		 * unscanned; the caller drops the value. */
