@@ -82,12 +82,16 @@ static size_t skip_word(const struct scan *sc, size_t i)
  * the word before it. */
 static bool escape_before(const char *s, size_t i)
 {
-	return i >= 2 && s[i - 2] == '\\' &&
-	       (s[i - 1] == 'n' || s[i - 1] == 't' || s[i - 1] == 'r');
+	if (i >= 2 && s[i - 2] == '\\' && (s[i - 1] == 'n' || s[i - 1] == 't' || s[i - 1] == 'r'))
+		return true;
+	/* \u003c and friends, in JSON nested in a JSON string */
+	return i >= 6 && s[i - 6] == '\\' && s[i - 5] == 'u' && is_hex(s[i - 4]) &&
+	       is_hex(s[i - 3]) && is_hex(s[i - 2]) && is_hex(s[i - 1]);
 }
 
 /* Whether an entity may begin at i: not inside a word, and not the tail of a
- * code glued to a word by '-', '.', '_' or '/' ("INV-2024-00123"). */
+ * code glued to a word by '-', '.' or '_' ("INV-2024-00123"). A '/' is a
+ * boundary: URL paths carry ids, cards and addresses ("/users/4111.../"). */
 static bool starts_word(const struct scan *sc, size_t i)
 {
 	const char *s = sc->s;
@@ -98,8 +102,7 @@ static bool starts_word(const struct scan *sc, size_t i)
 		return true; /* "\\n+33 6 12 34 56 78" in text that carries escapes */
 	if (is_alnum(s[i - 1]))
 		return false;
-	if ((s[i - 1] == '-' || s[i - 1] == '.' || s[i - 1] == '_' || s[i - 1] == '/') && i >= 2 &&
-	    is_alnum(s[i - 2]))
+	if ((s[i - 1] == '-' || s[i - 1] == '.' || s[i - 1] == '_') && i >= 2 && is_alnum(s[i - 2]))
 		return false;
 	return true;
 }
@@ -388,7 +391,8 @@ static size_t scan_number(struct scan *sc, size_t i, int *err)
 
 static bool is_local_char(char c)
 {
-	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' ||
+	       c == '\'';
 }
 
 static bool is_domain_char(char c)
@@ -403,7 +407,10 @@ static size_t scan_email(struct scan *sc, size_t at, int *err)
 
 	while (a > 0 && at - a < 64 && is_local_char(s[a - 1]) && !escape_before(s, a))
 		a--;
-	while (a < at && s[a] == '.')
+	/* longer than an address can be: not one, and not to be cut in two */
+	if (a > 0 && at - a == 64 && is_local_char(s[a - 1]) && !escape_before(s, a))
+		return at + 1;
+	while (a < at && (s[a] == '.' || s[a] == '\''))
 		a++;
 	while (b < sc->len && b - at < 254 && is_domain_char(s[b]))
 		b++;
@@ -461,9 +468,11 @@ static size_t scan_iban(struct scan *sc, size_t i, int *err)
 			return ends[k];
 		}
 	}
-	/* IBAN-shaped but invalid (a mistyped check digit): an account number
-	 * all the same, not a run of phone-like digit groups */
-	return nends >= 3 ? ends[nends - 1] : i + 4;
+	/* IBAN-shaped with a country that has IBANs, but invalid (a mistyped
+	 * check digit): an account number all the same, not a run of phone-like
+	 * digit groups. Any other "AB12" prefix leaves what follows to the other
+	 * scanners ("REF AB12 4111 1111 1111 1111"). */
+	return nends >= 3 && pii_iban_country_length(s + i) ? ends[nends - 1] : i + 4;
 }
 
 /* ---- IPv6 -------------------------------------------------------------------- */
@@ -486,6 +495,12 @@ static size_t scan_ipv6(struct scan *sc, size_t colon, int *err)
 		b++;
 	while (b > colon + 1 && s[b - 1] == '.')
 		b--;
+	/* a single colon at either end is punctuation ("ip:fe80::1",
+	 * "dial 2001:db8::1: timeout"); "::" is part of the address */
+	if (b - a > 2 && s[a] == ':' && s[a + 1] != ':')
+		a++;
+	if (b - a > 2 && s[b - 1] == ':' && s[b - 2] != ':')
+		b--;
 	/* a rejected run is given back to the other scanners ("IP:10.0.0.1") */
 	if (!starts_word(sc, a) || (b < sc->len && is_alnum(s[b])))
 		return colon + 1;
@@ -497,7 +512,7 @@ static size_t scan_ipv6(struct scan *sc, size_t colon, int *err)
 		return colon + 1;
 	if (add(sc, a, b, PII_IP_ADDRESS))
 		*err = 1;
-	return b;
+	return b > colon ? b : colon + 1; /* the colon may be the one trimmed off */
 }
 
 /* ---- the walk ------------------------------------------------------------------ */

@@ -92,7 +92,7 @@ static const struct {
 #define IBAN_MAX 34
 
 /* The registered length for the country code at s, or 0 if none. */
-static size_t iban_length(const char *s)
+size_t pii_iban_country_length(const char *s)
 {
 	for (size_t i = 0; i < sizeof(iban_lengths) / sizeof(iban_lengths[0]); i++)
 		if (iban_lengths[i].country[0] == s[0] && iban_lengths[i].country[1] == s[1])
@@ -143,7 +143,7 @@ bool pii_iban_valid(const char *s, size_t len)
 	if (n < 4 || !is_upper(iban[0]) || !is_upper(iban[1]) || !is_digit(iban[2]) ||
 	    !is_digit(iban[3]))
 		return false;
-	if (iban_length(iban) != n)
+	if (pii_iban_country_length(iban) != n)
 		return false;
 	/* ISO 7064 MOD 97-10 never produces 00, 01 or 99; 00 would otherwise
 	 * pass wherever 97 is right. */

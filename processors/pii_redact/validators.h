@@ -23,6 +23,10 @@ bool pii_luhn_valid(const char *s, size_t len);
  * last group may be shorter); not a mix of the two. */
 bool pii_iban_valid(const char *s, size_t len);
 
+/* The IBAN length of the country whose two-letter code s[0..2) is, or 0 when
+ * it has none in the registry. */
+size_t pii_iban_country_length(const char *s);
+
 /* A US Social Security number written "AAA-GG-SSSS", "AAA GG SSSS" or as
  * nine digits. Area not 000, 666 or 900-999; group not 00; serial not
  * 0000; not one of the numbers printed in advertising (078-05-1120,

@@ -81,6 +81,13 @@ static void test_email(void **state)
 		{ "(a.b-c+tag@mail.example.co.uk).", "(<EMAIL_ADDRESS>)." },
 		{ "mention @username and user@localhost", "mention @username and user@localhost" },
 		{ "x@y.z is too short a TLD", "x@y.z is too short a TLD" },
+		{ "mary.o'connor@example.ie and 'quoted@example.com'",
+		  "<EMAIL_ADDRESS> and '<EMAIL_ADDRESS>'" },
+		/* a local part longer than 64 is no address, and is not cut in two */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com",
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.com" },
+		/* JSON inside a JSON string, after one decoding */
+		{ "to Jane \\u003cjane@example.com\\u003e", "to Jane \\u003c<EMAIL_ADDRESS>\\u003e" },
 		{ 0 },
 	};
 
@@ -146,6 +153,11 @@ static void test_iban_ssn_ip(void **state)
 		{ "000-12-3456 666 12 3456 912-34-5678", "000-12-3456 666 12 3456 912-34-5678" },
 		{ "from 192.168.1.10 (IP:10.0.0.1)", "from <IP_ADDRESS> (IP:<IP_ADDRESS>)" },
 		{ "v6 [2001:db8::1]:443 fe80::1%eth0", "v6 [<IP_ADDRESS>]:443 <IP_ADDRESS>%eth0" },
+		{ "dial tcp 2001:db8::1: i/o timeout, ip:fe80::1, peer=::1:",
+		  "dial tcp <IP_ADDRESS>: i/o timeout, ip:<IP_ADDRESS>, peer=<IP_ADDRESS>:" },
+		{ "GET /users/4111111111111111/cards /api/ip/10.1.2.3",
+		  "GET /users/<CREDIT_CARD>/cards /api/ip/<IP_ADDRESS>" },
+		{ "REF AB12 4111 1111 1111 1111", "REF AB12 <CREDIT_CARD>" },
 		{ "10.2.3.4.5 256.1.1.1 10:30:00 std::vector 00:1A:2B:3C:4D:5E",
 		  "10.2.3.4.5 256.1.1.1 10:30:00 std::vector 00:1A:2B:3C:4D:5E" },
 		{ 0 },
@@ -215,6 +227,35 @@ static void test_json(void **state)
 
 	(void)state;
 	expect(e, cases);
+	pii_engine_free(e);
+}
+
+/* Values made of many secret heads, or BEGIN lines without an END, take
+ * linear time: each of these took minutes at 1 MiB when every head was
+ * extended to the end of the value (ctest's timeout catches a regression). */
+static void test_pathological_values(void **state)
+{
+	struct pii_engine *e = all_types();
+	static const char *const units[] = { "sk-", "xoxb-", "eyJaaaaaaaa-",
+					     "-----BEGIN PRIVATE KEY-----", "::", "1 ", NULL };
+	static const unsigned want[] = { 0, 0, 0, 1, 0, 0 };
+	size_t n = 1 << 20;
+	char *text = malloc(n);
+	struct pii_buf out = { 0 };
+
+	(void)state;
+	for (size_t u = 0; units[u]; u++) {
+		size_t ul = strlen(units[u]);
+		struct pii_result res = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			text[i] = units[u][i % ul];
+		pii_redact_text(e, text, n, &out, &res);
+		if (res.count != want[u])
+			fail_msg("%s repeated: %u entities, want %u", units[u], res.count, want[u]);
+	}
+	pii_buf_free(&out);
+	free(text);
 	pii_engine_free(e);
 }
 
@@ -347,7 +388,7 @@ int main(void)
 		cmocka_unit_test(test_email),	   cmocka_unit_test(test_phone),
 		cmocka_unit_test(test_card),	   cmocka_unit_test(test_iban_ssn_ip),
 		cmocka_unit_test(test_secrets),	   cmocka_unit_test(test_json),
-		cmocka_unit_test(test_json_deep),
+		cmocka_unit_test(test_json_deep),  cmocka_unit_test(test_pathological_values),
 		cmocka_unit_test(test_operators),  cmocka_unit_test(test_custom_and_enabled),
 		cmocka_unit_test(test_large_dense_text),
 	};
