@@ -98,6 +98,11 @@ struct gc_component_type {
 	 * config node (may be NULL) for error positions. Optional. */
 	int (*validate)(const void *config, const struct gc_node *node, const char *id,
 			char **err);
+	/* A processor that must run before batch in a pipeline: batch may hand
+	 * the same data on twice (when the queues were full) and the pieces it
+	 * splits share their resource, so one that rewrites data in place, not
+	 * idempotently, would redo its work on data an exporter may be reading. */
+	bool before_batch;
 	const struct gc_receiver_ops *receiver;
 	const struct gc_processor_ops *processor;
 	const struct gc_exporter_ops *exporter;

@@ -158,10 +158,17 @@ static int resolve_ids(struct gc_config *c, enum gc_kind kind, struct gc_node *l
 			return gc_node_error(err, item, "%s: %s '%s' does not support %s", owner,
 					     gc_kind_name(kind), item->value,
 					     gc_signal_name((enum gc_signal)signal));
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; j < i; j++) {
 			if ((*out)[j] == comp)
 				return gc_node_error(err, item, "%s lists '%s' twice", owner,
 						     item->value);
+			if (comp->type->before_batch && !strcmp((*out)[j]->type->name, "batch"))
+				return gc_node_error(err, item,
+						     "%s: processor '%s' must come before '%s' "
+						     "(batch may pass the same data on twice, and "
+						     "its pieces share resources)",
+						     owner, item->value, (*out)[j]->id);
+		}
 		(*out)[i] = comp;
 	}
 	return GC_OK;

@@ -341,6 +341,13 @@ static void test_pipeline_undefined_components(void **state)
 			    "service:\n  pipelines:\n    traces:\n      receivers: [otlp, otlp]\n"
 			    "      exporters: [debug]\n",
 			    "test.yaml:10:25: pipeline 'traces' lists 'otlp' twice");
+	/* pii_redact rewrites in place: after batch it could see data twice. */
+	assert_config_error(RECEIVERS EXPORTERS "processors:\n  batch/b:\n  pii_redact:\n"
+			    "service:\n  pipelines:\n    logs:\n      receivers: [otlp]\n"
+			    "      processors: [batch/b, pii_redact]\n      exporters: [debug]\n",
+			    "test.yaml:14:29: pipeline 'logs': processor 'pii_redact' must come "
+			    "before 'batch/b' (batch may pass the same data on twice, and its pieces "
+			    "share resources)");
 }
 
 static void test_pipeline_without_receivers_or_exporters(void **state)
