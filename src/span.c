@@ -564,12 +564,34 @@ static enum gc_visit visit_value(any_value *v, struct gc_str key, gc_string_visi
 	if (depth > VISIT_MAX_DEPTH)
 		return GC_VISIT_DROP; /* unvisited strings must not pass as visited */
 	switch (v->value_case) {
-	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE: {
-		struct gc_str text = bin(&v->string_value);
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE: {
+		ProtobufCBinaryData *content =
+			v->value_case == OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE
+				? &v->string_value
+				: &v->bytes_value;
+		struct gc_str text = bin(content);
+		struct gc_value view;
 
-		r = visit(ctx, key, &text);
-		v->string_value.data = (uint8_t *)text.ptr;
-		v->string_value.len = text.len;
+		read_value(v, &view);
+		r = visit(ctx, key, &view, &text);
+		content->data = (uint8_t *)text.ptr;
+		content->len = text.len;
+		return r;
+	}
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
+	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE: {
+		struct gc_str text = { NULL, 0 };
+		struct gc_value view;
+
+		read_value(v, &view);
+		r = visit(ctx, key, &view, &text);
+		if (text.ptr) {
+			v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+			v->string_value.data = (uint8_t *)text.ptr;
+			v->string_value.len = text.len;
+		}
 		return r;
 	}
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE:

@@ -141,16 +141,19 @@ int gc_attrs_set_str_at(struct gc_attrs *a, size_t i, struct gc_str value);
 /* Removes attribute i; later attributes move down by one. */
 void gc_attrs_remove_at(struct gc_attrs *a, size_t i);
 
-/* Visits every string inside a value: the value itself when it is a string,
- * the items of arrays and the values of key-value lists, at any depth. key is
- * the nearest key above the string (the attribute's own key, or the kvlist
- * key). A visitor may point *text at a new string that lives as long as the
- * batch (allocated from its arena); the value then holds that string. It
- * returns GC_VISIT_DROP to have the whole value removed, or GC_VISIT_REMOVE
- * to have only the nearest key removed: the kvlist entry the string is under
- * (the whole value when that is the attribute itself). */
+/* Visits every scalar inside a value: the value itself, the items of arrays
+ * and the values of key-value lists, at any depth. key is the nearest key
+ * above it (the attribute's own key, or the kvlist key); value is what it
+ * holds. For a string or bytes, *text is its content; for a number or a
+ * bool it is empty with a NULL pointer. A visitor may point *text at new
+ * content that lives as long as the batch (allocated from its arena): a
+ * string or bytes value then holds it, and a number or bool becomes a string
+ * holding it. It returns GC_VISIT_DROP to have the whole value removed, or
+ * GC_VISIT_REMOVE to have only the nearest key removed: the kvlist entry the
+ * scalar is under (the whole value when that is the attribute itself). */
 enum gc_visit { GC_VISIT_NEXT, GC_VISIT_DROP, GC_VISIT_REMOVE };
-typedef enum gc_visit (*gc_string_visitor)(void *ctx, struct gc_str key, struct gc_str *text);
+typedef enum gc_visit (*gc_string_visitor)(void *ctx, struct gc_str key,
+					   const struct gc_value *value, struct gc_str *text);
 
 /* Visits the strings of attribute i. True when a visitor asked for a drop;
  * the caller decides (usually gc_attrs_remove_at). */

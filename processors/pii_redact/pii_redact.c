@@ -373,49 +373,6 @@ static void key_rule_hit(struct walk *w, unsigned rule)
 	w->key_rule_bits |= 1ull << rule;
 }
 
-static enum gc_visit visit_string(void *ctx, struct gc_str key, struct gc_str *text)
-{
-	struct walk *w = ctx;
-	struct pii_result res = { 0 };
-	char *copy;
-
-	if (key.len && key_list_has(&w->p->allowed, key))
-		return GC_VISIT_NEXT;
-	/* Keys inside kvlists follow the key rules too (the attribute's own key
-	 * was handled before the visit). */
-	if (key.len && key_list_has(&w->p->blocked, key)) {
-		key_rule_hit(w, KEY_BLOCKED);
-		return GC_VISIT_REMOVE;
-	}
-	if (key.len && key_list_has(&w->p->hashed, key)) {
-		char hex[17];
-
-		copy = pii_hash_value(w->p->engine, text->ptr, text->len, hex)
-			       ? gc_arena_memdup(w->batch->arena, hex, 16)
-			       : NULL;
-		if (!copy)
-			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
-		*text = (struct gc_str){ copy, 16 };
-		key_rule_hit(w, KEY_HASHED);
-		return GC_VISIT_NEXT;
-	}
-	w->scanned += text->len;
-	if (!pii_redact_text(w->p->engine, text->ptr, text->len, &w->out, &res))
-		return GC_VISIT_NEXT;
-	w->item.count += res.count;
-	w->item.types |= res.types;
-	for (unsigned t = 0; t < w->p->n_types - KEY_RULE_TYPES; t++)
-		w->item.per_type[t] += res.per_type[t];
-	if (res.drop)
-		return GC_VISIT_DROP;
-	copy = gc_arena_memdup(w->batch->arena, w->out.ptr, w->out.len);
-	if (!copy && w->out.len)
-		return GC_VISIT_DROP; /* the original must not pass */
-	text->ptr = copy;
-	text->len = w->out.len;
-	return GC_VISIT_NEXT;
-}
-
 /* The text whose HMAC stands for a value under hash_keys. */
 static bool value_text(const struct gc_value *v, char *buf, size_t size, struct gc_str *out)
 {
@@ -440,6 +397,54 @@ static bool value_text(const struct gc_value *v, char *buf, size_t size, struct 
 	}
 	*out = (struct gc_str){ buf, (size_t)n };
 	return true;
+}
+
+static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_value *value,
+				   struct gc_str *text)
+{
+	struct walk *w = ctx;
+	struct pii_result res = { 0 };
+	char *copy;
+
+	if (key.len && key_list_has(&w->p->allowed, key))
+		return GC_VISIT_NEXT;
+	/* Keys inside kvlists follow the key rules too (the attribute's own key
+	 * was handled before the visit). */
+	if (key.len && key_list_has(&w->p->blocked, key)) {
+		key_rule_hit(w, KEY_BLOCKED);
+		return GC_VISIT_REMOVE;
+	}
+	if (key.len && key_list_has(&w->p->hashed, key)) {
+		char hex[17], buf[64];
+		struct gc_str whole;
+
+		copy = value_text(value, buf, sizeof(buf), &whole) &&
+				       pii_hash_value(w->p->engine, whole.ptr, whole.len, hex)
+			       ? gc_arena_memdup(w->batch->arena, hex, 16)
+			       : NULL;
+		key_rule_hit(w, KEY_HASHED);
+		if (!copy)
+			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
+		*text = (struct gc_str){ copy, 16 };
+		return GC_VISIT_NEXT;
+	}
+	if (value->type != GC_VALUE_STRING && value->type != GC_VALUE_BYTES)
+		return GC_VISIT_NEXT; /* numbers and bools are not scanned */
+	w->scanned += text->len;
+	if (!pii_redact_text(w->p->engine, text->ptr, text->len, &w->out, &res))
+		return GC_VISIT_NEXT;
+	w->item.count += res.count;
+	w->item.types |= res.types;
+	for (unsigned t = 0; t < w->p->n_types - KEY_RULE_TYPES; t++)
+		w->item.per_type[t] += res.per_type[t];
+	if (res.drop)
+		return GC_VISIT_DROP;
+	copy = gc_arena_memdup(w->batch->arena, w->out.ptr, w->out.len);
+	if (!copy && w->out.len)
+		return GC_VISIT_DROP; /* the original must not pass */
+	text->ptr = copy;
+	text->len = w->out.len;
+	return GC_VISIT_NEXT;
 }
 
 static void walk_attrs(struct walk *w, struct gc_attrs *a)
@@ -468,8 +473,8 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 			key_rule_hit(w, KEY_HASHED);
 			continue;
 		}
-		if (v.type != GC_VALUE_STRING && v.type != GC_VALUE_ARRAY &&
-		    v.type != GC_VALUE_KVLIST)
+		if (v.type != GC_VALUE_STRING && v.type != GC_VALUE_BYTES &&
+		    v.type != GC_VALUE_ARRAY && v.type != GC_VALUE_KVLIST)
 			continue;
 		if (gc_attrs_visit_strings(a, i, visit_string, w))
 			gc_attrs_remove_at(a, i--);
@@ -519,9 +524,11 @@ static void walk_status_message(struct walk *w, struct gc_span *sp)
 {
 	struct gc_str text = gc_span_status_message(sp), before = text;
 
+	struct gc_value value = { .type = GC_VALUE_STRING, .str = text };
+
 	if (!text.len)
 		return;
-	if (visit_string(w, (struct gc_str){ "", 0 }, &text) != GC_VISIT_NEXT)
+	if (visit_string(w, (struct gc_str){ "", 0 }, &value, &text) != GC_VISIT_NEXT)
 		text = (struct gc_str){ "", 0 };
 	if (text.ptr != before.ptr && gc_span_set_status_message(sp, text))
 		gc_span_set_status_message(sp, (struct gc_str){ "", 0 });

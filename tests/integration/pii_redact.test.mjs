@@ -358,6 +358,12 @@ test('key rules: default allowed_keys are not scanned, blocked_keys are removed,
     start_time_unix_nano: '1700000000000000000', end_time_unix_nano: '1700000001000000000',
     attributes: [{ key: 'app.request', value: { kvlist_value: { values: [
       kv('user.id', 'u-7'), kv('http.request.header.authorization', 'Bearer abc'), kv('gen_ai.request.model', P.email), kv('note', P.email),
+    ] } } }, { key: 'app.numbers', value: { kvlist_value: { values: [
+      // not strings: key rules act on them too, and bytes are scanned as text
+      { key: 'enduser.id', value: { int_value: '4821' } },
+      { key: 'http.request.header.authorization', value: { bool_value: true } },
+      { key: 'raw', value: { bytes_value: Buffer.from(`mail ${P.email}`) } },
+      { key: 'count', value: { int_value: '3' } },
     ] } } }],
   }] }] }] });
   client.close();
@@ -367,6 +373,9 @@ test('key rules: default allowed_keys are not scanned, blocked_keys are removed,
   assert.deepEqual(tagAnyValue(raw.span.attributes.find((x) => x.key === 'app.request').value), { kvlist: [
     ['user.id', { string: h16('u-7') }], ['gen_ai.request.model', { string: P.email }], ['note', { string: '<EMAIL_ADDRESS>' }],
   ] }, 'key rules inside a kvlist');
+  assert.deepEqual(tagAnyValue(raw.span.attributes.find((x) => x.key === 'app.numbers').value), { kvlist: [
+    ['enduser.id', { string: h16('4821') }], ['raw', { bytes: Buffer.from('mail <EMAIL_ADDRESS>').toString('hex') }], ['count', { int: '3' }],
+  ] }, 'key rules on numbers and bools inside a kvlist; bytes scanned');
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
 

@@ -255,13 +255,20 @@ static void test_changes_survive_encoding(void **state)
 }
 
 /* Upper-cases every string it visits; asks for a drop under the key "drop". */
-static enum gc_visit upcase(void *ctx, struct gc_str key, struct gc_str *text)
+static enum gc_visit upcase(void *ctx, struct gc_str key, const struct gc_value *value,
+			    struct gc_str *text)
 {
 	struct gc_batch *b = ctx;
 	char *copy;
 
 	if (gc_str_eq(key, GC_STR("drop")))
 		return GC_VISIT_DROP;
+	if (value->type == GC_VALUE_INT) {
+		if (gc_str_eq(key, GC_STR("gone")))
+			return GC_VISIT_REMOVE;
+		*text = GC_STR("int"); /* becomes a string */
+		return GC_VISIT_NEXT;
+	}
 	copy = gc_arena_memdup(b->arena, text->ptr, text->len);
 	for (size_t i = 0; i < text->len; i++)
 		if (copy[i] >= 'a' && copy[i] <= 'z')
@@ -328,7 +335,8 @@ static void test_logs(void **state)
 		"{\"stringValue\":\"h1\"}}]},\"scopeLogs\":[{\"logRecords\":["
 		"{\"body\":{\"kvlistValue\":{\"values\":[{\"key\":\"msg\",\"value\":{\"stringValue\":"
 		"\"hi\"}},{\"key\":\"list\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":"
-		"\"x\"},{\"intValue\":\"3\"}]}}}]}},\"attributes\":[{\"key\":\"drop\",\"value\":"
+		"\"x\"},{\"intValue\":\"3\"}]}}},{\"key\":\"gone\",\"value\":{\"intValue\":\"5\"}}]}},"
+		"\"attributes\":[{\"key\":\"drop\",\"value\":"
 		"{\"stringValue\":\"secret\"}}]},"
 		"{\"body\":{\"stringValue\":\"second\"}}]}]}]}";
 	struct gc_batch *b = gc_batch_decode_json(GC_SIGNAL_LOGS, json, strlen(json), NULL), *again;
@@ -372,6 +380,14 @@ static void test_logs(void **state)
 	assert_str(item.str, "HI");
 	gc_value_at(&v, 1, &key, &item);
 	assert_int_equal(gc_value_len(&item), 2);
+	{
+		struct gc_value second;
+
+		gc_value_at(&item, 1, NULL, &second); /* the int became a string */
+		assert_int_equal(second.type, GC_VALUE_STRING);
+		assert_str(second.str, "int");
+	}
+	assert_int_equal(gc_value_len(&v), 2); /* "gone" was removed */
 	gc_log_attrs(&log, &a);
 	assert_int_equal(gc_attrs_count(&a), 0);
 	assert_true(gc_log_iter_next(&it, &log));

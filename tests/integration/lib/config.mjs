@@ -14,7 +14,7 @@
 //   tls (true: `tls: { insecure: true }`; false: no tls key), options ({ key: value } written as
 //   further `key: value` lines) }], healthPort (0), metricsPort (0),
 //   processors ([]: further processors, each { id, body: YAML text of its options, written
-//   indented under the id }; they run after batch, in this order, in every pipeline).
+//   indented under the id }; they run in this order, before batch, in every pipeline).
 export function renderConfig({
   receiverPort = 0,
   maxRecvMsgSizeMib = 16,
@@ -51,7 +51,8 @@ export function renderConfig({
     if (body.length === 0) lines.push(`  ${p.id}: {}`);
     else lines.push(`  ${p.id}:`, ...body.map((l) => `    ${l}`));
   }
-  const pipelineProcessors = [...(batch ? ['batch'] : []), ...processors.map((p) => p.id)];
+  // The recommended order: the GenAI processors, then batch last (pii_redact must come before it).
+  const pipelineProcessors = [...processors.map((p) => p.id), ...(batch ? ['batch'] : [])];
   lines.push('exporters:');
   for (const e of exporters) {
     const retry = { enabled: true, initial_interval: '100ms', max_interval: '1s', max_elapsed_time: '60s', ...e.retry };
