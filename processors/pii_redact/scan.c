@@ -115,6 +115,7 @@ static bool starts_word(const struct scan *sc, size_t i)
 struct cluster {
 	size_t start, end; /* bytes, including a leading '+' */
 	bool plus;
+	bool unicode;	   /* some separator is a non-ASCII space or dash */
 	int n;
 	struct {
 		size_t start, len;
@@ -160,8 +161,34 @@ static bool read_group(const struct scan *sc, size_t *pos, struct cluster *c, ch
 	return true;
 }
 
+/* The width of a non-ASCII space or dash at s (0 when there is none), and
+ * the ASCII separator it stands for. Language models write phone numbers
+ * with U+2011 (non-breaking hyphen) and typesetters group digits with
+ * U+00A0 or U+202F. */
+static size_t unicode_separator(const char *s, size_t n, char *sep)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0) { /* U+00A0 no-break space */
+		*sep = ' ';
+		return 2;
+	}
+	if (n < 3 || u[0] != 0xe2 || u[1] != 0x80)
+		return 0;
+	if (u[2] >= 0x90 && u[2] <= 0x93) { /* U+2010..2013 hyphens, figure and en dash */
+		*sep = '-';
+		return 3;
+	}
+	if (u[2] == 0x89 || u[2] == 0xaf) { /* U+2009 thin space, U+202F narrow no-break */
+		*sep = ' ';
+		return 3;
+	}
+	return 0;
+}
+
 /* Reads the cluster starting at i: groups of digits joined by one space,
- * dash or dot, a group possibly in parentheses ("(555) 123-4567"). */
+ * dash or dot (or their Unicode kin), a group possibly in parentheses
+ * ("(555) 123-4567"). */
 static void read_cluster(const struct scan *sc, size_t i, struct cluster *c)
 {
 	const char *s = sc->s;
@@ -184,6 +211,11 @@ static void read_cluster(const struct scan *sc, size_t i, struct cluster *c)
 		if (p < sc->len && (s[p] == ' ' || s[p] == '-' || s[p] == '.')) {
 			sep = s[p];
 			p++;
+		} else if (p < sc->len) {
+			size_t w = unicode_separator(s + p, sc->len - p, &sep);
+
+			p += w;
+			c->unicode |= w > 0;
 		}
 		if (p >= sc->len || !(is_digit(s[p]) || (s[p] == '(' && sep != '.')))
 			break;
@@ -309,23 +341,35 @@ static size_t phone_extension(const struct scan *sc, size_t end)
  * validates. Returns 1 when one did, 0 when none, -1 when out of memory. */
 static int classify(struct scan *sc, const struct cluster *c, int a, int b)
 {
-	size_t start = c->g[a].start - (c->g[a].paren ? 1 : 0), end;
+	size_t start = c->g[a].start - (c->g[a].paren ? 1 : 0), end, len;
 	bool plus = a == 0 && c->plus;
 	size_t d = cluster_digits(c, a, b);
-	char sep = uniform_sep(c, a, b);
-	const char *s = sc->s;
+	char sep = uniform_sep(c, a, b), ascii[MAX_GROUPS * 20];
+	const char *s = sc->s, *text;
 
 	if (plus)
 		start = c->start;
 	end = c->g[b - 1].start + c->g[b - 1].len + (c->g[b - 1].paren ? 1 : 0);
+	text = s + start;
+	len = end - start;
+	if (c->unicode && sep) {
+		/* the validators read ASCII: the groups joined by their ASCII kin */
+		len = 0;
+		for (int k = a; k < b; k++) {
+			if (k > a)
+				ascii[len++] = c->g[k].sep;
+			memcpy(ascii + len, s + c->g[k].start, c->g[k].len);
+			len += c->g[k].len;
+		}
+		text = ascii;
+	}
 	if (!plus && sep) {
-		if (sep == '.' && b - a == 4 && pii_ipv4_valid(s + start, end - start))
+		if (sep == '.' && b - a == 4 && pii_ipv4_valid(text, len))
 			return add(sc, start, end, PII_IP_ADDRESS) ? -1 : 1;
-		if ((sep == '-' || sep == ' ') && b - a == 3 &&
-		    pii_ssn_valid(s + start, end - start))
+		if ((sep == '-' || sep == ' ') && b - a == 3 && pii_ssn_valid(text, len))
 			return add(sc, start, end, PII_US_SSN) ? -1 : 1;
-		if (sep != '.' && d >= 13 && d <= 19 && s[start] >= '1' && s[start] <= '6' &&
-		    pii_luhn_valid(s + start, end - start))
+		if (sep != '.' && d >= 13 && d <= 19 && text[0] >= '1' && text[0] <= '6' &&
+		    pii_luhn_valid(text, len))
 			return add(sc, start, end, PII_CREDIT_CARD) ? -1 : 1;
 	}
 	if (phone_shape(sc, c, a, b, plus))

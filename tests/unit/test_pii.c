@@ -108,6 +108,9 @@ static void test_phone(void **state)
 		{ "DE (07031) 0133546, +49-807-9727149", "DE <PHONE_NUMBER>, <PHONE_NUMBER>" },
 		{ "BR +55 (70) 3101-3354", "BR <PHONE_NUMBER>" },
 		{ "JP 0703-10-1335", "JP <PHONE_NUMBER>" },
+		/* non-ASCII dashes and spaces, as language models write them */
+		{ "call +1\u2011555\u2011123\u20114567 or 020\u00a07946\u00a00958",
+		  "call <PHONE_NUMBER> or <PHONE_NUMBER>" },
 		/* not phones */
 		{ "on 2024-03-15 at 10:30:00", "on 2024-03-15 at 10:30:00" },
 		{ "order #48213977 and ORD-2024-118842", "order #48213977 and ORD-2024-118842" },
@@ -130,6 +133,8 @@ static void test_card(void **state)
 	static const struct case_ cases[] = {
 		{ "card 4111 1111 1111 1111 exp 12/27", "card <CREDIT_CARD> exp 12/27" },
 		{ "amex 3725-703885-89881;", "amex <CREDIT_CARD>;" },
+		{ "card 4111\u202f1111\u202f1111\u202f1111, ssn 123\u201145\u20116789",
+		  "card <CREDIT_CARD>, ssn <US_SSN>" },
 		{ "visa13 4968562578769", "visa13 <CREDIT_CARD>" },
 		{ "bad 4111 1111 1111 1112", "bad 4111 1111 1111 1112" },
 		{ "mixed 4111-1111 1111-1111", "mixed 4111-1111 1111-1111" },
