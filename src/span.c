@@ -451,16 +451,21 @@ void gc_span_attrs(struct gc_span *sp, struct gc_attrs *out)
 static key_value **no_list;
 static size_t no_count;
 
-bool gc_span_resource_attrs(struct gc_span *sp, struct gc_attrs *out)
+/* The attributes of resource r, which may be absent. */
+static bool resource_attrs(struct gc_batch *batch, Opentelemetry__Proto__Resource__V1__Resource *r,
+			   struct gc_attrs *out)
 {
-	resource_spans *rs = sp->resource_spans;
-
-	if (!rs->resource) {
-		attrs_of(out, sp->batch, &no_list, &no_count);
+	if (!r) {
+		attrs_of(out, batch, &no_list, &no_count);
 		return false;
 	}
-	attrs_of(out, sp->batch, &rs->resource->attributes, &rs->resource->n_attributes);
+	attrs_of(out, batch, &r->attributes, &r->n_attributes);
 	return true;
+}
+
+bool gc_span_resource_attrs(struct gc_span *sp, struct gc_attrs *out)
+{
+	return resource_attrs(sp->batch, ((resource_spans *)sp->resource_spans)->resource, out);
 }
 
 void gc_span_event_attrs(struct gc_span *sp, size_t event, struct gc_attrs *out)
@@ -681,14 +686,7 @@ void gc_log_attrs(struct gc_log *log, struct gc_attrs *out)
 
 bool gc_log_resource_attrs(struct gc_log *log, struct gc_attrs *out)
 {
-	resource_logs *rl = log->resource_logs;
-
-	if (!rl->resource) {
-		attrs_of(out, log->batch, &no_list, &no_count);
-		return false;
-	}
-	attrs_of(out, log->batch, &rl->resource->attributes, &rl->resource->n_attributes);
-	return true;
+	return resource_attrs(log->batch, ((resource_logs *)log->resource_logs)->resource, out);
 }
 
 void gc_log_body(const struct gc_log *log, struct gc_value *out)
@@ -727,10 +725,5 @@ bool gc_batch_resource_attrs(struct gc_batch *batch, size_t i, struct gc_attrs *
 		r = batch->traces->resource_spans[i]->resource;
 	else if (batch->signal == GC_SIGNAL_LOGS)
 		r = batch->logs->resource_logs[i]->resource;
-	if (!r) {
-		attrs_of(out, batch, &no_list, &no_count);
-		return false;
-	}
-	attrs_of(out, batch, &r->attributes, &r->n_attributes);
-	return true;
+	return resource_attrs(batch, r, out);
 }

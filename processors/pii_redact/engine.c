@@ -171,6 +171,21 @@ void pii_matches_free(struct pii_matches *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int pii_matches_add(struct pii_matches *m, size_t start, size_t end, unsigned type)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct pii_match *items = realloc(m->items, cap * sizeof(*items));
+
+		if (!items)
+			return GC_ERROR;
+		m->items = items;
+		m->cap = cap;
+	}
+	m->items[m->n++] = (struct pii_match){ (uint32_t)start, (uint32_t)end, (uint16_t)type };
+	return GC_OK;
+}
+
 void pii_buf_free(struct pii_buf *b)
 {
 	free(b->ptr);
@@ -450,19 +465,8 @@ static int add_hits(const struct pii_engine *e, struct pii_tls *t, const char *s
 				break;
 			}
 		}
-		if (to <= from)
-			continue;
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 16;
-			struct pii_match *items = realloc(out->items, cap * sizeof(*items));
-
-			if (!items)
-				return GC_ERROR;
-			out->items = items;
-			out->cap = cap;
-		}
-		out->items[out->n++] = (struct pii_match){ (uint32_t)from, (uint32_t)to,
-							   (uint16_t)type };
+		if (to > from && pii_matches_add(out, from, to, type))
+			return GC_ERROR;
 	}
 	return GC_OK;
 }

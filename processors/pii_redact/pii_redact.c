@@ -399,6 +399,17 @@ static bool value_text(const struct gc_value *v, char *buf, size_t size, struct 
 	return true;
 }
 
+/* The pseudonym of a whole value under hash_keys, in hex; false when the
+ * value has no stable text (arrays, maps) or the HMAC failed. */
+static bool pseudonym(const struct walk *w, const struct gc_value *v, char hex[17])
+{
+	char buf[64];
+	struct gc_str text;
+
+	return value_text(v, buf, sizeof(buf), &text) &&
+	       pii_hash_value(w->p->engine, text.ptr, text.len, hex);
+}
+
 static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_value *value,
 				   struct gc_str *text)
 {
@@ -415,13 +426,9 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 		return GC_VISIT_REMOVE;
 	}
 	if (key.len && key_list_has(&w->p->hashed, key)) {
-		char hex[17], buf[64];
-		struct gc_str whole;
+		char hex[17];
 
-		copy = value_text(value, buf, sizeof(buf), &whole) &&
-				       pii_hash_value(w->p->engine, whole.ptr, whole.len, hex)
-			       ? gc_arena_memdup(w->batch->arena, hex, 16)
-			       : NULL;
+		copy = pseudonym(w, value, hex) ? gc_arena_memdup(w->batch->arena, hex, 16) : NULL;
 		key_rule_hit(w, KEY_HASHED);
 		if (!copy)
 			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
@@ -450,9 +457,9 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 static void walk_attrs(struct walk *w, struct gc_attrs *a)
 {
 	for (size_t i = 0; i < gc_attrs_count(a); i++) {
-		struct gc_str key, text;
+		struct gc_str key;
 		struct gc_value v;
-		char buf[64], hex[17];
+		char hex[17];
 
 		gc_attrs_at(a, i, &key, &v);
 		if (key_list_has(&w->p->allowed, key))
@@ -463,13 +470,10 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 			continue;
 		}
 		if (key_list_has(&w->p->hashed, key)) {
-			if (!value_text(&v, buf, sizeof(buf), &text)) {
-				gc_attrs_remove_at(a, i--); /* arrays and maps: no stable text */
-			} else {
-				if (!pii_hash_value(w->p->engine, text.ptr, text.len, hex) ||
-				    gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
-					gc_attrs_remove_at(a, i--);
-			}
+			/* no pseudonym (arrays, maps, a failed HMAC): the value goes */
+			if (!pseudonym(w, &v, hex) ||
+			    gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
+				gc_attrs_remove_at(a, i--);
 			key_rule_hit(w, KEY_HASHED);
 			continue;
 		}

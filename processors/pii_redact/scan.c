@@ -6,7 +6,6 @@
  *
  * Candidates are appended to a match list; pii_scan (engine.c) merges them
  * with the pattern matches and resolves overlaps. */
-#include <stdlib.h>
 #include <string.h>
 /* PII_NO_SIMD builds the portable loops on x86-64 too, so tests cover them. */
 #if defined(__SSE2__) && !defined(PII_NO_SIMD)
@@ -53,21 +52,9 @@ static bool is_upper_alnum(char c)
 
 static int add(struct scan *sc, size_t start, size_t end, unsigned type)
 {
-	struct pii_matches *m = sc->out;
-
 	if (!(sc->enabled & (1ull << type)))
 		return 0;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct pii_match *items = realloc(m->items, cap * sizeof(*items));
-
-		if (!items)
-			return -1;
-		m->items = items;
-		m->cap = cap;
-	}
-	m->items[m->n++] = (struct pii_match){ (uint32_t)start, (uint32_t)end, (uint16_t)type };
-	return 0;
+	return pii_matches_add(sc->out, start, end, type) ? -1 : 0;
 }
 
 /* Where the run of letters and digits containing s[i] ends. */
