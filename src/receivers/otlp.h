@@ -14,10 +14,20 @@ struct otlp_grpc_config {
 	int64_t num_threads; /* completion-queue threads; 0: one per core */
 };
 
+/* Connection limits of an HTTP server (OTLP/HTTP, health, metrics). */
+struct gc_http_limits {
+	int64_t max_connections;	    /* in all */
+	int64_t max_connections_per_client; /* per client address */
+	int64_t read_timeout;		    /* ns: a whole request, headers and body */
+	int64_t idle_timeout;		    /* ns: a connection with no traffic */
+};
+
 struct otlp_http_config {
 	char *endpoint;
 	int64_t max_request_body_size; /* bytes, compressed and decompressed */
 	bool include_metadata;
+	struct gc_strlist metadata_keys; /* the headers include_metadata carries */
+	struct gc_http_limits limits;
 	struct {
 		struct gc_strlist allowed_origins;
 		int64_t max_age; /* seconds; 0: no Access-Control-Max-Age */

@@ -192,18 +192,49 @@ static int gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out, si
 	return 0;
 }
 
+/* Headers travel with the data only when listed in metadata_keys: credentials
+ * a client sends (authorization, cookies, API keys) stay at the door. */
+struct header_filter {
+	const struct gc_strlist *keys;
+	struct gc_metadata *md;
+	bool failed;
+};
+
 static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				      const char *value)
 {
-	struct gc_metadata *md = cls;
+	struct header_filter *hf = cls;
+	struct gc_metadata *md = hf->md;
+	char **keys, **values;
+	size_t i;
 
-	md->keys = realloc(md->keys, (md->n + 1) * sizeof(char *));
-	md->values = realloc(md->values, (md->n + 1) * sizeof(char *));
+	for (i = 0; i < hf->keys->n; i++)
+		if (!strcasecmp(hf->keys->v[i], key))
+			break;
+	if (i == hf->keys->n)
+		return MHD_YES;
+	keys = realloc(md->keys, (md->n + 1) * sizeof(char *));
+	if (keys)
+		md->keys = keys;
+	values = realloc(md->values, (md->n + 1) * sizeof(char *));
+	if (values)
+		md->values = values;
+	if (!keys || !values)
+		goto fail;
 	md->keys[md->n] = strdup(key);
+	md->values[md->n] = strdup(value ? value : "");
+	if (!md->keys[md->n] || !md->values[md->n]) {
+		free(md->keys[md->n]);
+		free(md->values[md->n]);
+		goto fail;
+	}
 	for (char *p = md->keys[md->n]; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	md->values[md->n++] = strdup(value ? value : "");
+	md->n++;
 	return MHD_YES;
+fail:
+	hf->failed = true;
+	return MHD_NO;
 }
 
 static void free_metadata(struct gc_metadata *md)
@@ -243,8 +274,19 @@ static enum MHD_Result finish_request(struct otlp_http_server *s, struct MHD_Con
 		}
 		body = inflated;
 	}
-	if (s->config->include_metadata)
-		MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &md);
+	if (s->config->include_metadata) {
+		struct header_filter hf = { &s->config->metadata_keys, &md, false };
+
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &hf);
+		if (hf.failed) {
+			free(inflated);
+			free_metadata(&md);
+			gc_counter_add(s->rejected_unavailable, 1);
+			return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+					      "out of memory; retry later", req->format,
+					      req->origin);
+		}
+	}
 	rc = gc_sink_consume(s->sink, req->signal, req->format, body ? body : (uint8_t *)"", len,
 			     s->config->include_metadata ? &md : NULL, &items, &err);
 	free(inflated);
