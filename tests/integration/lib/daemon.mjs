@@ -136,6 +136,14 @@ export class Daemon {
     });
   }
 
+  // Peak resident memory of the daemon so far (VmHWM in /proc), in KiB.
+  peakRssKiB() {
+    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const m = status.match(/^VmHWM:\s+(\d+) kB/m);
+    if (!m) throw new Error(`no VmHWM in /proc/${this.child.pid}/status`);
+    return Number(m[1]);
+  }
+
   onLine(line) {
     this.lines.push(line);
     const entry = parseLogLine(line);
