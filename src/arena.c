@@ -31,6 +31,8 @@ struct gc_arena {
 	size_t next_size;
 	size_t used;
 	size_t reserved;
+	size_t limit; /* 0: none */
+	bool over_limit;
 };
 
 static struct {
@@ -144,6 +146,14 @@ static void *alloc_slow(gc_arena *a, size_t size)
 
 	if (size > bsize)
 		bsize = size;
+	if (a->limit) {
+		if (size > a->limit || a->reserved > a->limit - size) {
+			a->over_limit = true;
+			return NULL;
+		}
+		if (bsize > a->limit - a->reserved)
+			bsize = a->limit - a->reserved;
+	}
 	b = block_new(bsize);
 	if (!b)
 		return NULL;
@@ -198,6 +208,17 @@ char *gc_arena_memdup(gc_arena *arena, const void *src, size_t len)
 char *gc_arena_strdup(gc_arena *arena, const char *s)
 {
 	return gc_arena_memdup(arena, s, strlen(s));
+}
+
+void gc_arena_set_limit(gc_arena *arena, size_t limit)
+{
+	arena->limit = limit;
+	arena->over_limit = false;
+}
+
+bool gc_arena_over_limit(const gc_arena *arena)
+{
+	return arena->over_limit;
 }
 
 size_t gc_arena_used(const gc_arena *arena)

@@ -4,6 +4,7 @@
 #ifndef GC_ARENA_H
 #define GC_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <protobuf-c/protobuf-c.h>
 
@@ -23,6 +24,12 @@ void *gc_arena_alloc(gc_arena *arena, size_t size);
 /* Copies len bytes into the arena; the copy is NUL-terminated. */
 char *gc_arena_memdup(gc_arena *arena, const void *src, size_t len);
 char *gc_arena_strdup(gc_arena *arena, const char *s);
+
+/* Caps the bytes the arena may reserve from the system (0: no cap). Past it
+ * gc_arena_alloc returns NULL and gc_arena_over_limit turns true, which tells
+ * a refused request apart from an exhausted system. */
+void gc_arena_set_limit(gc_arena *arena, size_t limit);
+bool gc_arena_over_limit(const gc_arena *arena);
 
 /* Bytes handed out, and bytes reserved from the system. */
 size_t gc_arena_used(const gc_arena *arena);

@@ -1,8 +1,11 @@
 #include "batch.h"
 
+#include "json_bounded.h"
 #include "otlp_json.h"
+#include "telemetry.h"
 #include "wire.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +110,39 @@ static struct gc_batch *batch_alloc(enum gc_signal signal, size_t first_block)
 	return b;
 }
 
+static gc_counter *refused_counters[2];
+static pthread_once_t refused_once = PTHREAD_ONCE_INIT;
+
+static void refused_init(void)
+{
+	static const char *const reasons[] = { "decoded_size", "malformed" };
+
+	for (int i = 0; i < 2; i++) {
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "reason=\"%s\"", reasons[i]);
+		refused_counters[i] = gc_metrics_counter(
+			"genai_collector_decode_refused_requests_total",
+			"Requests that did not decode: past the memory bound, or malformed.",
+			labels);
+	}
+}
+
+/* Counts a refused request: decoded_size when it hit the memory bound. */
+static void count_refused(bool over_limit)
+{
+	pthread_once(&refused_once, refused_init);
+	gc_counter_add(refused_counters[over_limit ? 0 : 1], 1);
+}
+
+/* The decoded-size bound of a request of len wire bytes. */
+static size_t decode_limit(size_t len)
+{
+	if (len > (SIZE_MAX - GC_DECODE_SLACK) / GC_DECODE_RATIO)
+		return SIZE_MAX;
+	return len * GC_DECODE_RATIO + GC_DECODE_SLACK;
+}
+
 struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size_t len,
 				 char **err)
 {
@@ -120,6 +156,7 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 		gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes): %s",
 			   gc_signal_name(signal), len, why);
 		free(why);
+		count_refused(false);
 		return NULL;
 	}
 	b = batch_alloc(signal, len * 3 + 4096);
@@ -127,14 +164,24 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 		gc_set_err(err, "out of memory");
 		return NULL;
 	}
+	gc_arena_set_limit(b->arena, decode_limit(len));
 	alloc = gc_arena_allocator(b->arena);
 	b->msg = protobuf_c_message_unpack(gc_request_descriptor(signal), &alloc, len, buf);
 	if (!b->msg) {
-		gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes)",
-			   gc_signal_name(signal), len);
+		if (gc_arena_over_limit(b->arena))
+			gc_set_err(err,
+				   "OTLP %s export request of %zu bytes would take more than %d "
+				   "times its size in memory once decoded",
+				   gc_signal_name(signal), len, GC_DECODE_RATIO);
+		else
+			gc_set_err(err, "payload is not a valid OTLP %s export request (%zu bytes)",
+				   gc_signal_name(signal), len);
+		count_refused(gc_arena_over_limit(b->arena));
 		gc_batch_unref(b);
 		return NULL;
 	}
+	/* Processors add to the batch in proportion to what it holds. */
+	gc_arena_set_limit(b->arena, 0);
 	if (gc_batch_validate(b, &why)) {
 		gc_set_err(err, "invalid OTLP %s export request: %s", gc_signal_name(signal), why);
 		free(why);
@@ -149,20 +196,25 @@ struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, s
 				      char **err)
 {
 	struct gc_batch *b = batch_alloc(signal, len * 2 + 4096);
+	bool over_limit = false;
 	char *why = NULL;
 
 	if (!b) {
 		gc_set_err(err, "out of memory");
 		return NULL;
 	}
-	b->msg = gc_otlp_json_decode(gc_request_descriptor(signal), json, len, b->arena, &why);
+	gc_arena_set_limit(b->arena, decode_limit(len));
+	b->msg = gc_otlp_json_decode(gc_request_descriptor(signal), json, len, b->arena,
+				     &over_limit, &why);
 	if (!b->msg) {
 		gc_set_err(err, "payload is not a valid OTLP/JSON %s export request: %s",
 			   gc_signal_name(signal), why ? why : "?");
 		free(why);
+		count_refused(over_limit);
 		gc_batch_unref(b);
 		return NULL;
 	}
+	gc_arena_set_limit(b->arena, 0);
 	b->items = gc_batch_count(b);
 	return b;
 }

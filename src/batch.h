@@ -44,6 +44,15 @@ struct gc_batch {
 	size_t nparts;
 };
 
+/* A request may take at most GC_DECODE_RATIO times its wire size plus
+ * GC_DECODE_SLACK bytes once decoded (a JSON body also GC_JSON_PARSE_RATIO
+ * times for its parse tree, freed after decoding); past that it is refused as
+ * invalid, so memory follows input size whatever the input. Protobuf from
+ * SDKs decodes into 3-8 times its size, 21 for attributes of one-letter keys
+ * and int values; empty attributes take about 60. */
+#define GC_DECODE_RATIO 16
+#define GC_DECODE_SLACK ((size_t)1 << 20)
+
 /* How an OTLP request body is encoded. */
 enum gc_format { GC_FORMAT_PROTOBUF, GC_FORMAT_JSON };
 

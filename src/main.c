@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "json_bounded.h"
 #include "log.h"
 #include "service.h"
 
@@ -164,6 +165,7 @@ static int cmd_run(const char *path)
 	tune_allocator();
 	/* Not thread-safe: before any thread exists. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	gc_json_init();
 	if (read_source(&src, path, &err) || parse_source(&src, &config, &err)) {
 		fprintf(stderr, "%s\n", err);
 		free(err);

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "common.h"
+#include "json_bounded.h"
 
 #define MAX_DEPTH 100
 
@@ -34,6 +36,7 @@ struct decoder {
 	gc_arena *arena;
 	char **err;
 	char path[256]; /* JSON path of the value being decoded, for errors */
+	bool over_limit; /* failed on the request's memory bound */
 };
 
 static int fail(struct decoder *dec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -103,6 +106,34 @@ static int hex_digit(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Arena memory for the message being decoded; NULL after failing the decode
+ * when the request's memory bound (or the system's memory) is exhausted. */
+static void *dec_alloc(struct decoder *dec, size_t size)
+{
+	void *p = gc_arena_alloc(dec->arena, size);
+
+	if (p)
+		return p;
+	dec->over_limit = gc_arena_over_limit(dec->arena);
+	if (dec->over_limit)
+		fail(dec, "the request would take more than %d times its size in memory once decoded",
+		     GC_DECODE_RATIO);
+	else
+		fail(dec, "out of memory");
+	return NULL;
+}
+
+static char *dec_memdup(struct decoder *dec, const char *s, size_t len)
+{
+	char *p = len < SIZE_MAX ? dec_alloc(dec, len + 1) : NULL;
+
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
 static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, json_t *v,
 			ProtobufCBinaryData *out)
 {
@@ -115,9 +146,9 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 	len = json_string_length(v);
 	switch (bytes_form(f)) {
 	case BYTES_TEXT:
-		out->data = (uint8_t *)gc_arena_memdup(dec->arena, s, len);
+		out->data = (uint8_t *)dec_memdup(dec, s, len);
 		out->len = len;
-		return GC_OK;
+		return out->data ? GC_OK : GC_ERROR;
 	case BYTES_HEX: {
 		/* OTLP IDs: 16-byte trace IDs, 8-byte span IDs; "" means none. */
 		size_t want = strcmp(f->name, "trace_id") ? 8 : 16;
@@ -125,7 +156,9 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 		if (len && len != want * 2)
 			return fail(dec, "expected %zu hex digits for a %zu-byte ID, got %zu",
 				    want * 2, want, len);
-		out->data = gc_arena_alloc(dec->arena, len / 2 + 1);
+		out->data = dec_alloc(dec, len / 2 + 1);
+		if (!out->data)
+			return GC_ERROR;
 		out->len = len / 2;
 		for (size_t i = 0; i < len / 2; i++) {
 			int hi = hex_digit((unsigned char)s[2 * i]), lo = hex_digit((unsigned char)s[2 * i + 1]);
@@ -144,7 +177,9 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 
 		if (len > (size_t)INT32_MAX / 2)
 			return fail(dec, "value too large");
-		norm = gc_arena_alloc(dec->arena, len + 4);
+		norm = dec_alloc(dec, len + 4);
+		if (!norm)
+			return GC_ERROR;
 		for (size_t i = 0; i < len; i++) {
 			char c = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
 
@@ -163,7 +198,9 @@ static int decode_bytes(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 			norm[n++] = '=';
 			pad++;
 		}
-		out->data = gc_arena_alloc(dec->arena, n / 4 * 3 + 1);
+		out->data = dec_alloc(dec, n / 4 * 3 + 1);
+		if (!out->data)
+			return GC_ERROR;
 		decoded = n ? EVP_DecodeBlock(out->data, (unsigned char *)norm, (int)n) : 0;
 		if (decoded < 0 || pad > 2)
 			return fail(dec, "expected base64");
@@ -277,9 +314,8 @@ static int decode_value(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 	case PROTOBUF_C_TYPE_STRING:
 		if (!json_is_string(v))
 			return fail(dec, "expected a string");
-		*(char **)dst = gc_arena_memdup(dec->arena, json_string_value(v),
-						 json_string_length(v));
-		return GC_OK;
+		*(char **)dst = dec_memdup(dec, json_string_value(v), json_string_length(v));
+		return *(char **)dst ? GC_OK : GC_ERROR;
 	case PROTOBUF_C_TYPE_BOOL:
 		if (!json_is_boolean(v))
 			return fail(dec, "expected true or false");
@@ -383,7 +419,11 @@ static int decode_field(struct decoder *dec, const ProtobufCFieldDescriptor *f, 
 			goto out;
 		}
 		n = json_array_size(v);
-		items = gc_arena_alloc(dec->arena, (n ? n : 1) * size);
+		items = n > SIZE_MAX / size ? NULL : dec_alloc(dec, (n ? n : 1) * size);
+		if (!items) {
+			rc = GC_ERROR;
+			goto out;
+		}
 		memset(items, 0, (n ? n : 1) * size);
 		for (size_t i = 0; i < n && rc == GC_OK; i++) {
 			size_t l2 = strlen(dec->path);
@@ -418,7 +458,9 @@ static int decode_message(struct decoder *dec, const ProtobufCMessageDescriptor 
 		return fail(dec, "messages nest deeper than %d levels", MAX_DEPTH);
 	if (!json_is_object(obj))
 		return fail(dec, "expected an object");
-	m = gc_arena_alloc(dec->arena, d->sizeof_message);
+	m = dec_alloc(dec, d->sizeof_message);
+	if (!m)
+		return GC_ERROR;
 	d->message_init(m);
 	json_object_foreach(obj, key, v) {
 		const ProtobufCFieldDescriptor *f = find_field(d, key);
@@ -495,11 +537,11 @@ static char *quote_big_integers(const char *json, size_t len, size_t *out_len)
 }
 
 ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const char *json,
-				      size_t len, gc_arena *arena, char **err)
+				      size_t len, gc_arena *arena, bool *over_limit, char **err)
 {
 	struct decoder dec = { .arena = arena, .err = err, .path = "$" };
 	json_error_t jerr;
-	json_t *root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
+	json_t *root = gc_json_loadb(json, len, JSON_ALLOW_NUL, &jerr, &dec.over_limit);
 	ProtobufCMessage *m = NULL;
 
 	if (!root && json_error_code(&jerr) == json_error_numeric_overflow) {
@@ -509,19 +551,26 @@ ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const
 		if (quoted) {
 			json_error_t again;
 
-			root = json_loadb(quoted, qlen, JSON_ALLOW_NUL, &again);
+			root = gc_json_loadb(quoted, qlen, JSON_ALLOW_NUL, &again, &dec.over_limit);
 			free(quoted);
 		}
 	}
 
 	if (!root) {
-		gc_set_err(err, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-			   jerr.text);
+		if (over_limit)
+			*over_limit = dec.over_limit;
+		if (dec.over_limit)
+			gc_set_err(err, "%s", jerr.text);
+		else
+			gc_set_err(err, "invalid JSON at line %d column %d: %s", jerr.line,
+				   jerr.column, jerr.text);
 		return NULL;
 	}
 	if (decode_message(&dec, d, root, &m, 0))
 		m = NULL;
 	json_decref(root);
+	if (over_limit)
+		*over_limit = dec.over_limit;
 	return m;
 }
 

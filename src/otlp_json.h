@@ -7,14 +7,17 @@
 #define GC_OTLP_JSON_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "arena.h"
 
 /* Decodes json as a message of type d. Returns the message (arena-owned) or
- * NULL with a message naming the JSON path of the problem in *err. */
+ * NULL with a message naming the JSON path of the problem in *err; then
+ * *over_limit (when not NULL) tells whether the request's memory bound (the
+ * arena's limit, or GC_DECODE_RATIO for the parse tree) was the problem. */
 ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const char *json,
-				      size_t len, gc_arena *arena, char **err);
+				      size_t len, gc_arena *arena, bool *over_limit, char **err);
 
 /* Encodes a response message (Export*ServiceResponse, google.rpc.Status) as
  * JSON: lowerCamelCase names, 64-bit integers as strings, text fields as

@@ -1,5 +1,7 @@
 #include "wire.h"
 
+#include <stdbool.h>
+
 #include "common.h"
 
 /* Reads a varint; returns bytes used, 0 when malformed or truncated. */
@@ -17,10 +19,29 @@ static size_t read_varint(const uint8_t *p, size_t len, uint64_t *out)
 	return 0;
 }
 
+/* A singular message field seen a second time in one message: protobuf-c
+ * merges the two by copying every repeated field of the first, and the arena
+ * keeps each copy, so N repeats cost O(N^2) bytes. No OTLP encoder repeats
+ * one; the request is refused instead. Fields past the 64th are not tracked
+ * (OTLP messages have fewer). */
+static bool repeated_singular(const ProtobufCMessageDescriptor *d,
+			      const ProtobufCFieldDescriptor *f, uint64_t *seen)
+{
+	size_t index = (size_t)(f - d->fields);
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED || index >= 64)
+		return false;
+	if (*seen & ((uint64_t)1 << index))
+		return true;
+	*seen |= (uint64_t)1 << index;
+	return false;
+}
+
 static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len, int depth,
 		 int max_depth, char **err)
 {
 	size_t pos = 0;
+	uint64_t seen = 0;
 
 	if (depth > max_depth)
 		return gc_set_err(err, "messages nest deeper than %d levels", max_depth);
@@ -55,9 +76,15 @@ static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t l
 				return gc_set_err(err, "length past the end at byte %zu", pos);
 			pos += used;
 			f = protobuf_c_message_descriptor_get_field(d, (unsigned)(tag >> 3));
-			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-			    check(f->descriptor, p + pos, (size_t)n, depth + 1, max_depth, err))
-				return GC_ERROR;
+			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				if (repeated_singular(d, f, &seen))
+					return gc_set_err(err,
+							  "field '%s' of %s appears more than once",
+							  f->name, d->short_name);
+				if (check(f->descriptor, p + pos, (size_t)n, depth + 1,
+					  max_depth, err))
+					return GC_ERROR;
+			}
 			pos += (size_t)n;
 			break;
 		default:

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_bounded.h"
 #include "component.h"
 #include "genai_normalize/normalize.h"
 #include "span.h"
@@ -43,6 +44,7 @@ struct genai_normalize {
 	const struct genai_normalize_config *config;
 	struct gc_consumer *next;
 	gc_counter *spans[GN_NCONVENTIONS];
+	gc_counter *skipped_too_deep;
 };
 
 #define KEY(lit) ((struct gc_str){ (lit), sizeof(lit) - 1 })
@@ -169,7 +171,7 @@ static void map_invocation_parameters(struct gc_span *sp)
 	struct gc_str text = str_of(sp, "llm.invocation_parameters");
 	json_t *root, *model;
 
-	if (!text.len || !(root = json_loadb(text.ptr, text.len, 0, NULL)))
+	if (!text.len || !(root = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL)))
 		return;
 	model = json_object_get(root, "model");
 	if (json_is_string(model))
@@ -376,7 +378,7 @@ static void vercel_provider_metadata(const struct span_ctx *c, struct count u[U_
 	if (u[U_CACHE_READ].known && u[U_CACHE_CREATION].known)
 		return;
 	text = str_of(c->sp, "ai.response.providerMetadata");
-	if (!text.len || !(root = json_loadb(text.ptr, text.len, 0, NULL)))
+	if (!text.len || !(root = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL)))
 		return;
 	for (size_t i = 0; !u[U_CACHE_READ].known && i < sizeof(reads) / sizeof(reads[0]); i++)
 		u[U_CACHE_READ].known = u[U_CACHE_READ].write =
@@ -576,9 +578,10 @@ static void normalize_span(struct genai_normalize *g, struct gc_span *sp)
 	}
 	if (c.bits & (GN_OI_INPUT_MESSAGES | GN_OI_OUTPUT_MESSAGES | GN_OLL_PROMPTS |
 		      GN_OLL_COMPLETIONS | GN_VERCEL_MESSAGES | GN_CONTENT_EVENTS))
-		gn_map_messages(sp, c.bits,
-				(c.bits & GN_VERCEL_MESSAGES) && c.vercel != V_TOOL &&
-					c.vercel != V_EMBED);
+		gc_counter_add(g->skipped_too_deep,
+			       gn_map_messages(sp, c.bits,
+					       (c.bits & GN_VERCEL_MESSAGES) && c.vercel != V_TOOL &&
+						       c.vercel != V_EMBED));
 	if (c.n_adjusted)
 		gc_span_set_str_array(sp, K_ADJUSTED, c.adjusted, c.n_adjusted);
 	if (g->config->drop_original)
@@ -628,6 +631,10 @@ static void *genai_normalize_create(const char *id, const void *config, enum gc_
 						 "Spans normalized, by the convention recognised.",
 						 labels);
 	}
+	snprintf(labels, sizeof(labels), "processor=\"%s\",reason=\"path_too_deep\"", id);
+	g->skipped_too_deep = gc_metrics_counter(
+		"genai_normalize_skipped_attributes_total",
+		"Indexed message attributes left out of the messages JSON, by reason.", labels);
 	return g;
 }
 

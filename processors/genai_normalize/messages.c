@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_bounded.h"
 #include "genai_normalize/normalize.h"
 
 #define KEY(lit) ((struct gc_str){ (lit), sizeof(lit) - 1 })
@@ -54,7 +55,8 @@ static json_t *arguments(json_t *a)
 
 	if (!json_is_string(a))
 		return a ? json_incref(a) : json_object();
-	parsed = json_loadb(json_string_value(a), json_string_length(a), JSON_DECODE_ANY, NULL);
+	parsed = gc_json_loadb(json_string_value(a), json_string_length(a), JSON_DECODE_ANY, NULL,
+			       NULL);
 	return parsed ? parsed : json_incref(a);
 }
 
@@ -127,7 +129,8 @@ static json_t *json_of(const struct gc_value *v)
 	}
 }
 
-/* Puts value at the dotted path (a view) under obj; false on a clash. */
+/* Puts value at the dotted path (a view) under obj; false on a clash. The
+ * caller bounds the number of segments: each one is a level of nesting. */
 static bool put_path(json_t *obj, const char *path, size_t len, json_t *value)
 {
 	char seg[128];
@@ -160,9 +163,26 @@ static bool put_path(json_t *obj, const char *path, size_t len, json_t *value)
 	}
 }
 
+/* How many dot-separated segments a path may have below the message index.
+ * The conventions use at most seven (OpenInference's image URLs); the bound
+ * keeps a key of 150k dots from becoming a JSON object nested as deep, whose
+ * recursive free would overflow the stack. */
+#define GN_MAX_PATH_SEGMENTS 16
+
+static bool path_too_deep(const char *path, size_t len)
+{
+	size_t dots = 0;
+
+	for (const char *p = path; (p = memchr(p, '.', len - (size_t)(p - path))); p++)
+		if (++dots >= GN_MAX_PATH_SEGMENTS)
+			return true;
+	return false;
+}
+
 /* Rebuilds "<prefix><i>.<path>" attributes as an object keyed by <i> whose
- * members hold the paths as nested objects. NULL when there are none. */
-static json_t *unflatten(const struct gc_span *sp, const char *prefix)
+ * members hold the paths as nested objects. NULL when there are none. Keys
+ * whose path is too deep are left out and counted in *skipped. */
+static json_t *unflatten(const struct gc_span *sp, const char *prefix, size_t *skipped)
 {
 	size_t plen = strlen(prefix), count = gc_span_attr_count(sp);
 	json_t *all = NULL;
@@ -178,8 +198,13 @@ static json_t *unflatten(const struct gc_span *sp, const char *prefix)
 			continue;
 		for (d = plen; d < key.len && key.ptr[d] >= '0' && key.ptr[d] <= '9'; d++)
 			;
-		if (d == plen || d - plen > 9 || d + 1 >= key.len || key.ptr[d] != '.' ||
-		    !(value = json_of(&v)))
+		if (d == plen || d - plen > 9 || d + 1 >= key.len || key.ptr[d] != '.')
+			continue;
+		if (path_too_deep(key.ptr + d + 1, key.len - d - 1)) {
+			(*skipped)++;
+			continue;
+		}
+		if (!(value = json_of(&v)))
 			continue;
 		if (!all)
 			all = json_object();
@@ -263,8 +288,8 @@ static void oll_content(json_t *parts, json_t *content)
 	if (!json_is_string(content))
 		return;
 	blocks = json_string_value(content)[0] == '['
-			 ? json_loadb(json_string_value(content), json_string_length(content), 0,
-				      NULL)
+			 ? gc_json_loadb(json_string_value(content), json_string_length(content), 0,
+					 NULL, NULL)
 			 : NULL;
 	json_array_foreach(blocks, i, b)
 		if (!json_is_string(json_object_get(b, "text")) ||
@@ -316,9 +341,9 @@ static json_t *oll_parts(json_t *m, const char **role, size_t *role_len, const c
 	return parts;
 }
 
-static json_t *oll_input(const struct gc_span *sp)
+static json_t *oll_input(const struct gc_span *sp, size_t *skipped)
 {
-	json_t *all = unflatten(sp, "gen_ai.prompt."), *out;
+	json_t *all = unflatten(sp, "gen_ai.prompt.", skipped), *out;
 	struct child list[MAX_MESSAGES];
 	size_t n;
 
@@ -337,9 +362,9 @@ static json_t *oll_input(const struct gc_span *sp)
 	return out;
 }
 
-static json_t *oll_output(const struct gc_span *sp)
+static json_t *oll_output(const struct gc_span *sp, size_t *skipped)
 {
-	json_t *all = unflatten(sp, "gen_ai.completion."), *out, *thinking = NULL,
+	json_t *all = unflatten(sp, "gen_ai.completion.", skipped), *out, *thinking = NULL,
 	       *thinking_reason = NULL;
 	struct child list[MAX_MESSAGES];
 	size_t n;
@@ -430,9 +455,10 @@ static json_t *oi_parts(json_t *m, const char **role, size_t *role_len, const ch
 	return parts;
 }
 
-static json_t *oi_messages(const struct gc_span *sp, const char *prefix, bool output)
+static json_t *oi_messages(const struct gc_span *sp, const char *prefix, bool output,
+			   size_t *skipped)
 {
-	json_t *all = unflatten(sp, prefix), *out;
+	json_t *all = unflatten(sp, prefix, skipped), *out;
 	struct child list[MAX_MESSAGES];
 	size_t n;
 
@@ -510,7 +536,7 @@ static json_t *chat_message(json_t *m, const char *dflt)
 /* Parses text as JSON, once more with \' unescaped (seen from Vercel). */
 static json_t *load(struct gc_str text)
 {
-	json_t *j = json_loadb(text.ptr, text.len, 0, NULL);
+	json_t *j = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL);
 	char *fixed;
 	size_t n = 0;
 
@@ -519,7 +545,7 @@ static json_t *load(struct gc_str text)
 	for (size_t i = 0; i < text.len; i++)
 		if (!(text.ptr[i] == '\\' && i + 1 < text.len && text.ptr[i + 1] == '\''))
 			fixed[n++] = text.ptr[i];
-	j = json_loadb(fixed, n, 0, NULL);
+	j = gc_json_loadb(fixed, n, 0, NULL, NULL);
 	free(fixed);
 	return j;
 }
@@ -624,16 +650,18 @@ static json_t *event_messages(const struct gc_span *sp, bool output)
 
 /* ---- entry ----------------------------------------------------------------- */
 
-void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
+size_t gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
 {
+	size_t skipped = 0;
+
 	if (!gc_span_has(sp, K_INPUT)) {
 		json_t *in = NULL;
 
 		if (bits & GN_OI_INPUT_MESSAGES)
-			in = oi_messages(sp, "llm.input_messages.", false);
+			in = oi_messages(sp, "llm.input_messages.", false, &skipped);
 		if (!json_array_size(in) && (bits & GN_OLL_PROMPTS)) {
 			json_decref(in);
-			in = oll_input(sp);
+			in = oll_input(sp, &skipped);
 		}
 		if (!json_array_size(in) && vercel_messages) {
 			struct gc_str text = str_of(sp, "ai.prompt.messages");
@@ -651,10 +679,10 @@ void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
 		json_t *out = NULL;
 
 		if (bits & GN_OI_OUTPUT_MESSAGES)
-			out = oi_messages(sp, "llm.output_messages.", true);
+			out = oi_messages(sp, "llm.output_messages.", true, &skipped);
 		if (!json_array_size(out) && (bits & GN_OLL_COMPLETIONS)) {
 			json_decref(out);
-			out = oll_output(sp);
+			out = oll_output(sp, &skipped);
 		}
 		if (!json_array_size(out) && vercel_messages) {
 			json_decref(out);
@@ -666,4 +694,5 @@ void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages)
 		}
 		set_messages(sp, K_OUTPUT, out);
 	}
+	return skipped;
 }

@@ -82,8 +82,9 @@ void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call
  * strings) when absent, from OpenInference, OpenLLMetry, Vercel (when
  * vercel_messages) or older OTel content events, as bits say are there. Output
  * messages take finish reasons from gen_ai.response.finish_reasons, so this
- * runs after gn_map_finish_reasons. */
-void gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages);
+ * runs after gn_map_finish_reasons. Returns how many indexed attributes were
+ * left out because their path nests too deep. */
+size_t gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages);
 
 /* Strict count parsing: a non-negative int, an integral double, or a decimal
  * string. False for anything else. */
