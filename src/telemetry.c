@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,13 @@ struct family {
 	struct family *next;
 };
 
+/* registry_lock guards the lists and is held only around list operations.
+ * render_lock serializes scrapes with gauge removal, so a scrape can call
+ * gauge callbacks (which take their component's lock) without the registry
+ * lock: a component may register a counter under its own lock, and with the
+ * registry lock held across callbacks the two would wait on each other. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct family *families, **families_tail = &families;
 static struct MHD_Daemon *metrics_daemon;
 
@@ -106,6 +113,7 @@ void gc_metrics_gauge_remove(struct gc_gauge *gauge)
 
 	if (!gauge)
 		return;
+	pthread_mutex_lock(&render_lock);
 	pthread_mutex_lock(&registry_lock);
 	for (p = &gauge->family->series; *p; p = &(*p)->next) {
 		if (*p == gauge->series) {
@@ -114,31 +122,144 @@ void gc_metrics_gauge_remove(struct gc_gauge *gauge)
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
+	pthread_mutex_unlock(&render_lock);
 	free(gauge->series->labels);
 	free(gauge->series);
 	free(gauge);
 }
 
-void gc_metrics_render(FILE *out)
-{
-	pthread_mutex_lock(&registry_lock);
-	for (struct family *f = families; f; f = f->next) {
-		if (!f->series)
-			continue;
-		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
-			f->is_gauge ? "gauge" : "counter");
-		for (struct series *s = f->series; s; s = s->next) {
-			const char *open = *s->labels ? "{" : "", *close = *s->labels ? "}" : "";
+/* The series to print, copied under the registry lock. Families and counter
+ * series are never freed; gauge series are freed only under render_lock,
+ * which the scrape holds throughout. */
+struct snapshot {
+	size_t n, cap;
+	struct {
+		const struct family *family; /* set on a family's first series */
+		const struct series *series;
+	} *rows;
+};
 
-			if (s->gauge)
-				fprintf(out, "%s%s%s%s %.17g\n", f->name, open, s->labels, close,
-					s->gauge->fn(s->gauge->arg));
-			else
-				fprintf(out, "%s%s%s%s %llu\n", f->name, open, s->labels, close,
-					(unsigned long long)gc_counter_get(&s->counter));
+static int snapshot_take(struct snapshot *snap)
+{
+	int rc = GC_OK;
+
+	pthread_mutex_lock(&registry_lock);
+	for (struct family *f = families; f && rc == GC_OK; f = f->next) {
+		for (struct series *s = f->series; s; s = s->next) {
+			if (snap->n == snap->cap) {
+				size_t cap = snap->cap ? snap->cap * 2 : 256;
+				void *rows = realloc(snap->rows, cap * sizeof(*snap->rows));
+
+				if (!rows) {
+					rc = GC_ERROR;
+					break;
+				}
+				snap->rows = rows;
+				snap->cap = cap;
+			}
+			snap->rows[snap->n].family = s == f->series ? f : NULL;
+			snap->rows[snap->n++].series = s;
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+int gc_metrics_render(FILE *out)
+{
+	struct snapshot snap = { 0 };
+	const struct family *f = NULL;
+	int rc;
+
+	pthread_mutex_lock(&render_lock);
+	rc = snapshot_take(&snap);
+	for (size_t i = 0; rc == GC_OK && i < snap.n; i++) {
+		const struct series *s = snap.rows[i].series;
+		const char *open = *s->labels ? "{" : "", *close = *s->labels ? "}" : "";
+
+		if (snap.rows[i].family) {
+			f = snap.rows[i].family;
+			fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+				f->is_gauge ? "gauge" : "counter");
+		}
+		if (s->gauge)
+			fprintf(out, "%s%s%s%s %.17g\n", f->name, open, s->labels, close,
+				s->gauge->fn(s->gauge->arg));
+		else
+			fprintf(out, "%s%s%s%s %llu\n", f->name, open, s->labels, close,
+				(unsigned long long)gc_counter_get((gc_counter *)&s->counter));
+	}
+	pthread_mutex_unlock(&render_lock);
+	free(snap.rows);
+	return rc;
+}
+
+/* Writes one UTF-8 sequence or escape if it fits; returns the bytes written,
+ * 0 when it does not fit. */
+static size_t put_unit(char *out, size_t room, const char *unit, size_t n)
+{
+	if (n > room)
+		return 0;
+	memcpy(out, unit, n);
+	return n;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_sequence(const unsigned char *p, size_t len)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+size_t gc_metrics_label_value(char *out, size_t cap, const char *value, size_t len)
+{
+	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *p = (const unsigned char *)value;
+	size_t o = 0, i = 0;
+
+	if (!cap)
+		return 0;
+	while (i < len) {
+		size_t n = utf8_sequence(p + i, len - i), w;
+
+		if (p[i] == '\\' || p[i] == '"')
+			w = put_unit(out + o, cap - 1 - o, (const char[]){ '\\', (char)p[i] }, 2);
+		else if (p[i] == '\n')
+			w = put_unit(out + o, cap - 1 - o, "\\n", 2);
+		else if (!n || p[i] < 0x20 || p[i] == 0x7f)
+			w = put_unit(out + o, cap - 1 - o, replacement, 3), n = n ? n : 1;
+		else
+			w = put_unit(out + o, cap - 1 - o, value + i, n);
+		if (!w)
+			break;
+		o += w;
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return o;
 }
 
 static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -160,7 +281,12 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *conn, c
 	f = open_memstream(&text, &len);
 	if (!f)
 		return MHD_NO;
-	gc_metrics_render(f);
+	if (gc_metrics_render(f)) {
+		fclose(f);
+		free(text);
+		return gc_http_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				     "out of memory\n", 14);
+	}
 	fclose(f);
 	ret = gc_http_reply(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text,
 			    len);

@@ -34,8 +34,16 @@ struct gc_gauge *gc_metrics_gauge(const char *name, const char *help, const char
 				  double (*fn)(void *arg), void *arg);
 void gc_metrics_gauge_remove(struct gc_gauge *gauge);
 
-/* Writes every metric in the Prometheus text exposition format 0.0.4. */
-void gc_metrics_render(FILE *out);
+/* Writes every metric in the Prometheus text exposition format 0.0.4. Gauge
+ * callbacks run with no registry lock held. GC_ERROR when out of memory. */
+int gc_metrics_render(FILE *out);
+
+/* Writes value (len bytes, from a client or a config) into out as a label
+ * value: valid UTF-8 whatever the input (invalid bytes and control characters
+ * become U+FFFD), backslash, quote and newline escaped, cut to fit cap bytes
+ * (with the NUL) on a character boundary, never inside an escape. Returns the
+ * length written. */
+size_t gc_metrics_label_value(char *out, size_t cap, const char *value, size_t len);
 
 /* Serves /metrics on endpoint ("host:port"; port 0 picks one). Returns the
  * bound port or -1 with *err. gc_telemetry_stop accepts being called when

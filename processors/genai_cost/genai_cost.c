@@ -282,39 +282,55 @@ static double file_models_gauge(void *arg)
 	return n;
 }
 
-static void count_unknown(struct genai_cost *g, struct gc_str model)
+/* The counter of an unknown model seen before, or NULL. Lock held. */
+static gc_counter *unknown_find(struct genai_cost *g, struct gc_str model)
 {
-	gc_counter *c = NULL;
-
-	pthread_mutex_lock(&g->lock);
 	for (size_t i = 0; i < g->n_unknown; i++)
 		if (strlen(g->unknown[i].model) == model.len &&
 		    !memcmp(g->unknown[i].model, model.ptr, model.len))
-			c = g->unknown[i].counter;
-	if (!c && g->n_unknown < (size_t)g->config->max_unknown_models) {
-		char labels[320], name[200];
-		size_t j = 0;
+			return g->unknown[i].counter;
+	return NULL;
+}
 
-		/* Label values: quotes, backslashes and newlines escaped. */
-		for (size_t i = 0; i < model.len && j + 2 < sizeof(name); i++) {
-			char ch = model.ptr[i];
+/* Counts a span of an unknown model, by model up to max_unknown_models. The
+ * counter is registered with the lock released: the registry has its own
+ * lock, and a lock here stays a leaf. */
+static void count_unknown(struct genai_cost *g, struct gc_str model)
+{
+	char labels[320], value[200];
+	gc_counter *c, *created;
+	char *copy;
+	bool room;
 
-			if (ch == '"' || ch == '\\' || ch == '\n') {
-				name[j++] = '\\';
-				ch = ch == '\n' ? 'n' : ch;
-			}
-			name[j++] = ch;
+	pthread_mutex_lock(&g->lock);
+	c = unknown_find(g, model);
+	room = g->n_unknown < (size_t)g->config->max_unknown_models;
+	pthread_mutex_unlock(&g->lock);
+	if (c || !room) {
+		gc_counter_add(c ? c : g->unknown_overflow, 1);
+		return;
+	}
+	gc_metrics_label_value(value, sizeof(value), model.ptr, model.len);
+	snprintf(labels, sizeof(labels), "processor=\"%s\",model=\"%s\"", g->id, value);
+	created = gc_metrics_counter("genai_cost_unknown_model_spans_total",
+				     "Spans with token usage whose model has no price.", labels);
+	copy = strndup(model.ptr, model.len);
+	pthread_mutex_lock(&g->lock);
+	c = unknown_find(g, model);
+	if (!c && copy && g->n_unknown < (size_t)g->config->max_unknown_models) {
+		void *grown = realloc(g->unknown, (g->n_unknown + 1) * sizeof(*g->unknown));
+
+		if (grown) {
+			g->unknown = grown;
+			g->unknown[g->n_unknown].model = copy;
+			c = g->unknown[g->n_unknown++].counter = created;
+			copy = NULL;
 		}
-		name[j] = '\0';
-		snprintf(labels, sizeof(labels), "processor=\"%s\",model=\"%s\"", g->id, name);
-		g->unknown = realloc(g->unknown, (g->n_unknown + 1) * sizeof(*g->unknown));
-		g->unknown[g->n_unknown].model = strndup(model.ptr, model.len);
-		c = g->unknown[g->n_unknown++].counter = gc_metrics_counter(
-			"genai_cost_unknown_model_spans_total",
-			"Spans with token usage whose model has no price.", labels);
 	}
 	pthread_mutex_unlock(&g->lock);
-	gc_counter_add(c ? c : g->unknown_overflow, 1);
+	free(copy);
+	/* Two spellings cut to the same label value share one series. */
+	gc_counter_add(c ? c : created, 1);
 }
 
 static int64_t tokens(const struct gc_span *sp, struct gc_str key, bool *present)
