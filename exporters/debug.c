@@ -35,12 +35,45 @@ static void print_hex(FILE *f, const ProtobufCBinaryData *b)
 		fprintf(f, "%02x", b->data[i]);
 }
 
+/* Client text on stdout: control characters, backslashes, quotes and bytes
+ * that are not UTF-8 are escaped, so a span cannot forge an output line or
+ * send terminal escapes. */
+static void print_text(FILE *f, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = gc_utf8_length(p + i, len - i);
+
+		if (p[i] == '\\' || p[i] == '"') {
+			fputc('\\', f);
+			fputc(p[i], f);
+		} else if (p[i] == '\n') {
+			fputs("\\n", f);
+		} else if (p[i] == '\t') {
+			fputs("\\t", f);
+		} else if (p[i] == '\r') {
+			fputs("\\r", f);
+		} else if (!n || p[i] < 0x20 || p[i] == 0x7f) {
+			fprintf(f, "\\x%02x", p[i]);
+		} else {
+			fwrite(p + i, 1, n, f);
+			i += n;
+			continue;
+		}
+		i++;
+	}
+}
+
 static void print_value(FILE *f, const any_value *v);
 
 static void print_attrs(FILE *f, key_value **kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s%.*s=", i ? ", " : "", (int)kv[i]->key.len, (const char *)kv[i]->key.data);
+		if (i)
+			fputs(", ", f);
+		print_text(f, kv[i]->key.data, kv[i]->key.len);
+		fputc('=', f);
 		print_value(f, kv[i]->value);
 	}
 }
@@ -53,7 +86,9 @@ static void print_value(FILE *f, const any_value *v)
 	}
 	switch (v->value_case) {
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
-		fprintf(f, "\"%.*s\"", (int)v->string_value.len, (const char *)v->string_value.data);
+		fputc('"', f);
+		print_text(f, v->string_value.data, v->string_value.len);
+		fputc('"', f);
 		break;
 	case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
 		fputs(v->bool_value ? "true" : "false", f);
@@ -93,7 +128,9 @@ static void print_span(FILE *f, const span *s, int level)
 	print_hex(f, &s->trace_id);
 	fputs(" span_id=", f);
 	print_hex(f, &s->span_id);
-	fprintf(f, " name=\"%.*s\"", (int)s->name.len, (const char *)s->name.data);
+	fputs(" name=\"", f);
+	print_text(f, s->name.data, s->name.len);
+	fputc('"', f);
 	if (level >= 2) {
 		fputs(" parent=", f);
 		print_hex(f, &s->parent_span_id);
@@ -133,9 +170,9 @@ static void print_logs(FILE *f, const gc_logs_req *req, int level)
 			for (size_t k = 0; k < sl->n_log_records; k++) {
 				const Opentelemetry__Proto__Logs__V1__LogRecord *r = sl->log_records[k];
 
-				fprintf(f, "  log time=%" PRIu64 " severity=%.*s body=",
-					r->time_unix_nano, (int)r->severity_text.len,
-					(const char *)r->severity_text.data);
+				fprintf(f, "  log time=%" PRIu64 " severity=", r->time_unix_nano);
+				print_text(f, r->severity_text.data, r->severity_text.len);
+				fputs(" body=", f);
 				print_value(f, r->body);
 				if (level >= 2) {
 					fputs(" attributes={", f);
@@ -174,9 +211,17 @@ static int debug_send(void *self, struct gc_batch *batch, struct gc_send_result 
 		return GC_OK;
 	if (d->level >= 2 && batch->metadata) {
 		fputs(" metadata {", f);
-		for (size_t i = 0; i < batch->metadata->n; i++)
-			fprintf(f, "%s%s=%s", i ? ", " : "", batch->metadata->keys[i],
-				batch->metadata->values[i]);
+		for (size_t i = 0; i < batch->metadata->n; i++) {
+			const char *key = batch->metadata->keys[i], *value = batch->metadata->values[i];
+
+			fputs(i ? ", " : "", f);
+			print_text(f, key, strlen(key));
+			fputc('=', f);
+			if (gc_header_is_credential(key))
+				fputs("[redacted]", f);
+			else
+				print_text(f, value, strlen(value));
+		}
 		fputs("}\n", f);
 	}
 	if (batch->signal == GC_SIGNAL_TRACES)

@@ -3,6 +3,8 @@
 #ifndef GC_COMMON_H
 #define GC_COMMON_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum {
@@ -22,6 +24,16 @@ const char *gc_signal_name(enum gc_signal s);
 /* Formats into a new heap string stored in *err (when err is not NULL);
  * frees any previous message. Always returns GC_ERROR. */
 int gc_set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* True for a request header that carries a credential: authorization,
+ * proxy-authorization, cookie, set-cookie, x-api-key, api-key, and any name
+ * containing "token", "secret", "password" or "credential" (case-insensitive).
+ * Such values are never printed or logged. */
+bool gc_header_is_credential(const char *name);
+
+/* Length of the valid UTF-8 sequence at p (1-4; len > 0), or 0 when it is
+ * invalid: overlong forms, surrogates and code points past U+10FFFF are. */
+size_t gc_utf8_length(const unsigned char *p, size_t len);
 
 int64_t gc_now_ns(void);	      /* CLOCK_MONOTONIC */
 int64_t gc_realtime_ns(void);	      /* CLOCK_REALTIME */

@@ -204,36 +204,6 @@ static size_t put_unit(char *out, size_t room, const char *unit, size_t n)
 	return n;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is invalid:
- * overlong forms, surrogates and code points past U+10FFFF are invalid. */
-static size_t utf8_sequence(const unsigned char *p, size_t len)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 size_t gc_metrics_label_value(char *out, size_t cap, const char *value, size_t len)
 {
 	static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -243,7 +213,7 @@ size_t gc_metrics_label_value(char *out, size_t cap, const char *value, size_t l
 	if (!cap)
 		return 0;
 	while (i < len) {
-		size_t n = utf8_sequence(p + i, len - i), w;
+		size_t n = gc_utf8_length(p + i, len - i), w;
 
 		if (p[i] == '\\' || p[i] == '"')
 			w = put_unit(out + o, cap - 1 - o, (const char[]){ '\\', (char)p[i] }, 2);
