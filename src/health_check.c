@@ -78,7 +78,11 @@ static void *health_create(const char *id, const void *config, char **err)
 {
 	struct health_check *h = calloc(1, sizeof(*h));
 
-	h->id = strdup(id);
+	if (!h || !(h->id = strdup(id))) {
+		free(h);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	h->config = config;
 	return h;
 }
@@ -86,10 +90,13 @@ static void *health_create(const char *id, const void *config, char **err)
 static int health_start(void *self, char **err)
 {
 	struct health_check *h = self;
+	/* The default limits: a probe needs one connection, and a flood from one
+	 * address must not keep the kubelet's probes out. */
+	const struct gc_http_options options = { .purpose = "health_check" };
 	int port;
 	char *msg = NULL;
 
-	h->daemon = gc_http_listen(h->config->endpoint, health_handler, h, NULL, &port, &msg);
+	h->daemon = gc_http_listen(h->config->endpoint, health_handler, h, &options, &port, &msg);
 	if (!h->daemon) {
 		gc_set_err(err, "%s: %s", h->id, msg);
 		free(msg);
@@ -109,8 +116,7 @@ static void health_destroy(void *self)
 {
 	struct health_check *h = self;
 
-	if (h->daemon)
-		MHD_stop_daemon(h->daemon);
+	gc_http_stop(h->daemon);
 	free(h->id);
 	free(h);
 }

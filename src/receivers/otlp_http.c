@@ -3,7 +3,9 @@
  * Answers in the request's encoding: 200 with an Export*ServiceResponse once the
  * batch is in every exporter's queue; otherwise a google.rpc.Status body with
  * 400 (undecodable), 413 (too large), 415 (content type or encoding), 503 with
- * Retry-After (queue full), 404 and 405. CORS preflight for browser SDKs. */
+ * Retry-After (queue full or out of memory), 404 and 405. CORS preflight for
+ * browser SDKs. Connection limits and the read deadline (408 or a closed
+ * connection) are enforced by http_server.c with the limits configured here. */
 #include <ctype.h>
 #include <fnmatch.h>
 #include <stdatomic.h>
@@ -44,7 +46,7 @@ struct otlp_http_server {
 	struct MHD_Daemon *daemon;
 	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_too_large,
-		*rejected_media_type, *rejected_not_found, *rejected_method;
+		*rejected_media_type, *rejected_not_found, *rejected_method, *rejected_timeout;
 };
 
 /* Matches "application/json; charset=utf-8" against "application/json". */
@@ -115,6 +117,8 @@ static enum MHD_Result respond_status(struct MHD_Connection *conn, unsigned http
 		size_t n = google__rpc__status__get_packed_size(&st);
 		uint8_t *buf = malloc(n ? n : 1);
 
+		if (!buf)
+			return MHD_NO; /* no memory even for the error: close */
 		google__rpc__status__pack(&st, buf);
 		ret = respond(conn, http_status, "application/x-protobuf", buf, n, origin,
 			      http_status == MHD_HTTP_SERVICE_UNAVAILABLE);
@@ -355,10 +359,13 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 	for (int i = 0; i < GC_SIGNAL_COUNT; i++)
 		if (!strcmp(url, signal_paths[i]))
 			signal = i;
-	if (origin && s->config->cors.allowed_origins.n && origin_allowed(s->config, origin))
-		req.origin = strdup(origin);
 	req.format = ctype && media_type_is(ctype, "application/json") ? GC_FORMAT_JSON
 								     : GC_FORMAT_PROTOBUF;
+	if (origin && s->config->cors.allowed_origins.n && origin_allowed(s->config, origin)) {
+		req.origin = strdup(origin);
+		if (!req.origin)
+			goto out_of_memory;
+	}
 	if (signal < 0) {
 		gc_counter_add(s->rejected_not_found, 1);
 		*ret = respond_status(conn, MHD_HTTP_NOT_FOUND, 5,
@@ -400,10 +407,16 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 	{
 		struct http_request *r = malloc(sizeof(*r));
 
+		if (!r)
+			goto out_of_memory;
 		*r = req;
 		*ret = MHD_YES;
 		return r;
 	}
+out_of_memory:
+	gc_counter_add(s->rejected_unavailable, 1);
+	*ret = respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14, "out of memory; retry later",
+			      req.format, req.origin);
 refused:
 	free(req.origin);
 	return NULL;
@@ -483,27 +496,54 @@ static void register_metrics(struct otlp_http_server *s)
 	s->rejected_media_type = gc_receiver_rejected(&s->metrics, "unsupported_media_type");
 	s->rejected_not_found = gc_receiver_rejected(&s->metrics, "not_found");
 	s->rejected_method = gc_receiver_rejected(&s->metrics, "method_not_allowed");
+	s->rejected_timeout = gc_receiver_rejected(&s->metrics, "timeout");
+}
+
+/* A connection that missed read_timeout: a rejected request. Called from any
+ * polling thread or the deadline thread; the counter is atomic. */
+static void count_timeout(void *arg)
+{
+	struct otlp_http_server *s = arg;
+
+	gc_counter_add(s->rejected_timeout, 1);
+}
+
+/* The configured limits in the form the HTTP server takes. */
+static struct gc_http_options server_options(struct otlp_http_server *s)
+{
+	const struct gc_http_limits *l = &s->config->limits;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (struct gc_http_options){
+		.threads = (unsigned)(cores > 1 ? cores : 1),
+		.max_connections = (unsigned)l->max_connections,
+		.max_connections_per_client = (unsigned)l->max_connections_per_client,
+		.read_timeout_ns = l->read_timeout,
+		.idle_timeout_ns = l->idle_timeout,
+		.completed = request_completed,
+		.completed_arg = s,
+		.timed_out = count_timeout,
+		.purpose = "OTLP/HTTP",
+	};
 }
 
 struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_config *config,
 					 struct gc_receiver_sink *sink, char **err)
 {
 	struct otlp_http_server *s = calloc(1, sizeof(*s));
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	struct gc_http_options options = {
-		.threads = (unsigned)(cores > 1 ? cores : 1),
-		.timeout_s = 60,
-		.completed = request_completed,
-		.completed_arg = s,
-		.purpose = "OTLP/HTTP",
-	};
+	struct gc_http_options options;
 	char *msg = NULL;
 	int port;
 
-	s->id = strdup(id);
+	if (!s || !(s->id = strdup(id))) {
+		free(s);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	s->config = config;
 	s->sink = sink;
 	register_metrics(s);
+	options = server_options(s);
 	s->daemon = gc_http_listen(config->endpoint, handler, s, &options, &port, &msg);
 	if (!s->daemon) {
 		gc_set_err(err, "%s: %s", id, msg);
@@ -519,9 +559,8 @@ void otlp_http_stop(struct otlp_http_server *s)
 {
 	if (!s)
 		return;
-	/* MHD_stop_daemon lets running handlers finish and answers them. */
-	if (s->daemon)
-		MHD_stop_daemon(s->daemon);
+	/* Lets running handlers finish and answers them. */
+	gc_http_stop(s->daemon);
 	free(s->id);
 	free(s);
 }
