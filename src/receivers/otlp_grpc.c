@@ -3,7 +3,6 @@
  * three Export methods and one generic request that answers UNIMPLEMENTED for
  * any other method. A call is answered OK only once its batch is in every
  * exporter's queue. */
-#include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -15,6 +14,7 @@
 
 #include "exporter.h"
 #include "grpc_args.h"
+#include "inflate.h"
 #include "log.h"
 #include "otlp.h"
 #include "receiver_metrics.h"
@@ -85,8 +85,10 @@ static void post_request(struct worker *w, enum call_kind kind, enum gc_signal s
 	struct call *c = calloc(1, sizeof(*c));
 	grpc_call_error rc;
 
-	if (!c)
+	if (!c) { /* the method keeps its other posted requests */
+		gc_error(s->id, "out of memory: cannot post a gRPC request");
 		return;
+	}
 	c->kind = kind;
 	c->signal = signal;
 	c->worker = w;
@@ -158,105 +160,153 @@ static void finish(struct call *c, grpc_status_code status, const char *details)
 	}
 }
 
-/* The message as one contiguous range: the slice itself when it came in one,
- * else a copy into the worker's buffer (kept between calls, so large messages
- * do not cost an allocation each). Returns false when out of memory. */
-static bool append(struct worker *w, size_t *total, const grpc_slice *slice)
+/* Answers a call that is refused, and counts it under `counter`. */
+static void refuse(struct call *c, gc_counter *counter, grpc_status_code status, const char *msg)
 {
-	size_t n = GRPC_SLICE_LENGTH(*slice);
+	gc_counter_add(counter, 1);
+	gc_debug(c->worker->server->id, "refused a %s request: %s", gc_signal_name(c->signal), msg);
+	finish(c, status, msg);
+}
 
-	if (*total + n > w->cap) {
-		size_t cap = w->cap ? w->cap : 64 * 1024;
-		uint8_t *p;
+/* The message as gRPC core handed it over, still compressed when
+ * data.raw.compression says so (per-message decompression is off on this
+ * server, and grpc_byte_buffer_reader_init would inflate without a bound, so
+ * the slices are read directly): the slice itself when it came in one, else a
+ * copy into the worker's buffer (kept between calls, so large messages do not
+ * cost an allocation each). Returns false when out of memory. */
+static bool message_bytes(struct worker *w, const grpc_byte_buffer *payload, const uint8_t **data,
+			  size_t *len)
+{
+	const grpc_slice_buffer *slices = &payload->data.raw.slice_buffer;
+	size_t total = 0;
 
-		while (cap < *total + n)
-			cap *= 2;
-		p = realloc(w->buf, cap);
+	if (slices->count == 0) {
+		*data = (const uint8_t *)"";
+		*len = 0;
+		return true;
+	}
+	if (slices->count == 1) {
+		*data = GRPC_SLICE_START_PTR(slices->slices[0]);
+		*len = GRPC_SLICE_LENGTH(slices->slices[0]);
+		return true;
+	}
+	if (slices->length > w->cap) {
+		size_t cap = slices->length > 64 * 1024 ? slices->length : 64 * 1024;
+		uint8_t *p = realloc(w->buf, cap);
+
 		if (!p)
 			return false;
 		w->buf = p;
 		w->cap = cap;
 	}
-	memcpy(w->buf + *total, GRPC_SLICE_START_PTR(*slice), n);
-	*total += n;
-	return true;
-}
+	for (size_t i = 0; i < slices->count; i++) {
+		size_t n = GRPC_SLICE_LENGTH(slices->slices[i]);
 
-/* The message as one contiguous range: the slice itself when it came in one,
- * else a copy into the worker's buffer (kept between calls, so large messages
- * do not cost an allocation each). Returns false when out of memory. */
-static bool message_bytes(struct worker *w, grpc_byte_buffer_reader *reader, const uint8_t **data,
-			  size_t *len)
-{
-	grpc_slice *first, *next;
-	size_t total = 0;
-
-	if (!grpc_byte_buffer_reader_peek(reader, &first)) {
-		*data = (const uint8_t *)"";
-		*len = 0;
-		return true;
+		memcpy(w->buf + total, GRPC_SLICE_START_PTR(slices->slices[i]), n);
+		total += n;
 	}
-	if (!grpc_byte_buffer_reader_peek(reader, &next)) {
-		*data = GRPC_SLICE_START_PTR(*first);
-		*len = GRPC_SLICE_LENGTH(*first);
-		return true;
-	}
-	if (!append(w, &total, first))
-		return false;
-	do {
-		if (!append(w, &total, next))
-			return false;
-	} while (grpc_byte_buffer_reader_peek(reader, &next));
 	*data = w->buf;
 	*len = total;
 	return true;
 }
 
-static void handle_export(struct call *c)
+/* Inflates a compressed message into a new buffer (*out, the caller frees) of
+ * at most `limit` bytes: memory follows the limit, never the size the message
+ * claims. Returns false after refusing the call. */
+static bool inflate_message(struct call *c, const uint8_t *in, size_t len, size_t limit,
+			    uint8_t **out, size_t *out_len)
 {
 	struct otlp_grpc_server *s = c->worker->server;
-	grpc_byte_buffer_reader reader;
-	const uint8_t *data;
-	size_t len, items = 0;
+	grpc_compression_algorithm algorithm = c->payload->data.raw.compression;
+	enum gc_inflate_format format;
+	const char *name;
+	char msg[192];
+	int rc;
+
+	switch (algorithm) {
+	case GRPC_COMPRESS_GZIP:
+		format = GC_INFLATE_GZIP;
+		name = "gzip";
+		break;
+	case GRPC_COMPRESS_DEFLATE:
+		format = GC_INFLATE_ZLIB;
+		name = "deflate";
+		break;
+	default:
+		snprintf(msg, sizeof(msg),
+			 "unsupported message compression (algorithm %d); use gzip, deflate or "
+			 "identity",
+			 (int)algorithm);
+		refuse(c, s->rejected_unimplemented, GRPC_STATUS_UNIMPLEMENTED, msg);
+		return false;
+	}
+	rc = gc_inflate(in, len, format, limit, out, out_len);
+	switch (rc) {
+	case GC_OK:
+		return true;
+	case GC_INFLATE_TOO_LARGE:
+		snprintf(msg, sizeof(msg),
+			 "%s message of %zu bytes inflates past max_recv_msg_size_mib (%lld MiB)",
+			 name, len, (long long)s->config->max_recv_msg_size_mib);
+		refuse(c, s->rejected_too_large, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
+		return false;
+	case GC_INFLATE_BAD_DATA:
+		snprintf(msg, sizeof(msg), "the message is not valid %s data (grpc-encoding: %s)",
+			 format == GC_INFLATE_GZIP ? "gzip" : "zlib", name);
+		refuse(c, s->rejected_invalid, GRPC_STATUS_INVALID_ARGUMENT, msg);
+		return false;
+	default:
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       "out of memory while decompressing; retry later");
+		return false;
+	}
+}
+
+/* gRPC core reads grpc-encoding itself and drops a name it does not know, so
+ * a message compressed that way arrives looking uncompressed. When such a
+ * message does not decode, its first bytes may still say what it is. Returns
+ * the format's name, or NULL. */
+static const char *compressed_look(const uint8_t *data, size_t len)
+{
+	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b)
+		return "gzip";
+	if (len >= 2 && data[0] == 0x78 && ((data[0] << 8) | data[1]) % 31 == 0)
+		return "zlib";
+	if (len >= 4 && data[0] == 0x28 && data[1] == 0xb5 && data[2] == 0x2f && data[3] == 0xfd)
+		return "zstd";
+	return NULL;
+}
+
+/* Refuses a message that does not decode, saying so more plainly when it
+ * looks like compressed data under an encoding gRPC core did not know. */
+static void refuse_undecodable(struct call *c, const uint8_t *data, size_t len, bool inflated,
+			       const char *err)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	const char *look = inflated ? NULL : compressed_look(data, len);
+	char msg[256];
+
+	if (!look) {
+		refuse(c, s->rejected_invalid, GRPC_STATUS_INVALID_ARGUMENT,
+		       err ? err : "invalid request");
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "the message looks like %s data sent without a grpc-encoding this server "
+		 "supports; send grpc-encoding gzip, deflate or identity",
+		 look);
+	refuse(c, s->rejected_invalid, GRPC_STATUS_INVALID_ARGUMENT, msg);
+}
+
+/* Hands one message to the pipelines and answers the call. */
+static void consume(struct call *c, const uint8_t *data, size_t len, bool inflated)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	size_t items = 0;
 	char *err = NULL;
 	int rc;
 
-	if (!gc_sink_accepts(s->sink, c->signal)) {
-		char msg[160];
-
-		gc_counter_add(s->rejected_unimplemented, 1);
-		snprintf(msg, sizeof(msg), "no %s pipeline takes data from receiver %s",
-			 gc_signal_name(c->signal), s->id);
-		finish(c, GRPC_STATUS_UNIMPLEMENTED, msg);
-		return;
-	}
-	if (!c->payload) {
-		gc_counter_add(s->rejected_invalid, 1);
-		finish(c, GRPC_STATUS_INVALID_ARGUMENT, "the call carried no request message");
-		return;
-	}
-	if (!grpc_byte_buffer_reader_init(&reader, c->payload)) {
-		gc_counter_add(s->rejected_invalid, 1);
-		finish(c, GRPC_STATUS_INVALID_ARGUMENT, "cannot decompress the request message");
-		return;
-	}
-	if (!message_bytes(c->worker, &reader, &data, &len)) {
-		grpc_byte_buffer_reader_destroy(&reader);
-		finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-		return;
-	}
-	if (len > (size_t)s->config->max_recv_msg_size_mib * 1048576) {
-		char msg[128];
-
-		grpc_byte_buffer_reader_destroy(&reader);
-		gc_counter_add(s->rejected_too_large, 1);
-		snprintf(msg, sizeof(msg), "message of %zu bytes exceeds max_recv_msg_size_mib (%lld)",
-			 len, (long long)s->config->max_recv_msg_size_mib);
-		finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
-		return;
-	}
 	rc = gc_sink_consume(s->sink, c->signal, GC_FORMAT_PROTOBUF, data, len, NULL, &items, &err);
-	grpc_byte_buffer_reader_destroy(&reader);
 	switch (rc) {
 	case GC_OK:
 		gc_counter_add(s->metrics.accepted[c->signal], items);
@@ -264,17 +314,61 @@ static void handle_export(struct call *c)
 		break;
 	case GC_FULL:
 		gc_counter_add(s->metrics.refused_full[c->signal], items);
-		gc_counter_add(s->rejected_unavailable, 1);
-		finish(c, GRPC_STATUS_UNAVAILABLE, err ? err : "queue full; retry later");
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       err ? err : "queue full; retry later");
+		break;
+	case GC_RETRY:
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       err ? err : "cannot take the request now; retry later");
 		break;
 	default:
-		gc_counter_add(s->rejected_invalid, 1);
-		gc_debug(s->id, "refused a %s request: %s", gc_signal_name(c->signal),
-			 err ? err : "?");
-		finish(c, GRPC_STATUS_INVALID_ARGUMENT, err ? err : "invalid request");
+		refuse_undecodable(c, data, len, inflated, err);
 		break;
 	}
 	free(err);
+}
+
+/* max_recv_msg_size_mib applies twice to a compressed message: to its size on
+ * the wire, and to its size once inflated. */
+static void handle_export(struct call *c)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	size_t limit = (size_t)s->config->max_recv_msg_size_mib * 1048576;
+	const uint8_t *data;
+	uint8_t *inflated = NULL;
+	size_t len;
+	char msg[160];
+
+	if (!gc_sink_accepts(s->sink, c->signal)) {
+		snprintf(msg, sizeof(msg), "no %s pipeline takes data from receiver %s",
+			 gc_signal_name(c->signal), s->id);
+		refuse(c, s->rejected_unimplemented, GRPC_STATUS_UNIMPLEMENTED, msg);
+		return;
+	}
+	if (!c->payload) {
+		refuse(c, s->rejected_invalid, GRPC_STATUS_INVALID_ARGUMENT,
+		       "the call carried no request message");
+		return;
+	}
+	if (!message_bytes(c->worker, c->payload, &data, &len)) {
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       "out of memory; retry later");
+		return;
+	}
+	if (len > limit) {
+		snprintf(msg, sizeof(msg), "message of %zu bytes exceeds max_recv_msg_size_mib (%lld)",
+			 len, (long long)s->config->max_recv_msg_size_mib);
+		refuse(c, s->rejected_too_large, GRPC_STATUS_RESOURCE_EXHAUSTED, msg);
+		return;
+	}
+	/* An empty message is empty whatever its compressed flag says. */
+	if (c->payload->data.raw.compression != GRPC_COMPRESS_NONE && len > 0) {
+		if (!inflate_message(c, data, len, limit, &inflated, &len))
+			return;
+		data = inflated;
+	}
+	consume(c, data, len, inflated != NULL);
+	free(inflated);
 }
 
 static void handle_event(struct worker *w, struct call *c, bool ok)
@@ -344,13 +438,17 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 					 struct gc_receiver_sink *sink, char **err)
 {
 	struct otlp_grpc_server *s = calloc(1, sizeof(*s));
-	grpc_arg args[3];
+	grpc_arg args[4];
 	grpc_channel_args chargs = { 0, args };
 	grpc_server_credentials *creds;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int port;
 
-	s->id = strdup(id);
+	if (!s || !(s->id = strdup(id))) {
+		free(s);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	s->config = config;
 	s->sink = sink;
 	pthread_mutex_init(&s->lock, NULL);
@@ -359,11 +457,16 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 
 	/* gRPC refuses messages over its limit before a call reaches us, so
 	 * nothing could count them. It gets twice the configured limit; the
-	 * collector refuses (and counts) what lies between. */
+	 * collector refuses (and counts) what lies between. With per-message
+	 * decompression off, gRPC compares the size on the wire. */
 	args[chargs.num_args++] = gc_grpc_int_arg(
 		GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
 		config->max_recv_msg_size_mib >= 1024 ? INT32_MAX
 						      : (int)(config->max_recv_msg_size_mib * 2 * 1048576));
+	/* gRPC core would inflate a compressed message completely before any
+	 * size check: a 1 MB gzip message becomes 1 GB. The collector inflates
+	 * it itself, and stops at max_recv_msg_size_mib. */
+	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
 	/* Without this a second collector could silently share the port. */
 	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_ALLOW_REUSEPORT, 0);
 	if (config->max_concurrent_streams > 0)
@@ -378,6 +481,15 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	s->n_workers = config->num_threads > 0 ? (size_t)config->num_threads
 					       : (size_t)(cores > 0 ? cores : 1);
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
+	if (!s->workers) {
+		gc_set_err(err, "%s: out of memory", id);
+		grpc_server_destroy(s->server);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->shutdown_cond);
+		free(s->id);
+		free(s);
+		return NULL;
+	}
 	for (size_t i = 0; i < s->n_workers; i++) {
 		s->workers[i].server = s;
 		s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
