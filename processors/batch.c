@@ -233,11 +233,12 @@ static void *batch_create(const char *id, const void *config, enum gc_signal sig
 	return b;
 }
 
-/* Emits everything held; retries refusals briefly, then counts the rest. */
-static void batch_shutdown(void *self)
+/* Emits everything held, retrying refusals until deadline (the service's
+ * shutdown_timeout), then counts and returns what is left. */
+static size_t batch_shutdown(void *self, int64_t deadline)
 {
 	struct batch_proc *b = self;
-	int64_t deadline = gc_now_ns() + GC_SEC(5);
+	size_t dropped = 0;
 
 	pthread_mutex_lock(&b->lock);
 	b->stopping = true;
@@ -259,13 +260,17 @@ static void batch_shutdown(void *self)
 		pthread_mutex_lock(&b->lock);
 	}
 	for (size_t i = 0; i < b->n_ready; i++) {
-		gc_counter_add(b->dropped, b->ready[i]->items);
-		gc_warn(b->id, "dropped %zu items at shutdown: the next stage stayed full",
-			b->ready[i]->items);
+		dropped += b->ready[i]->items;
 		gc_batch_unref(b->ready[i]);
 	}
 	b->n_ready = 0;
 	pthread_mutex_unlock(&b->lock);
+	if (dropped) {
+		gc_counter_add(b->dropped, dropped);
+		gc_warn(b->id, "dropped %zu items at shutdown: the next stage stayed full until "
+			"the grace period ended", dropped);
+	}
+	return dropped;
 }
 
 static void batch_destroy(void *self)
@@ -273,7 +278,7 @@ static void batch_destroy(void *self)
 	struct batch_proc *b = self;
 
 	if (b->timer_running)
-		batch_shutdown(b);
+		batch_shutdown(b, gc_now_ns());
 	for (size_t i = 0; i < b->n_pending; i++)
 		gc_batch_unref(b->pending[i]);
 	for (size_t i = 0; i < b->n_ready; i++)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "batch.h"
 #include "options.h"
@@ -30,7 +31,7 @@ static inline int gc_consume(struct gc_consumer *c, struct gc_batch *batch, char
 struct gc_receiver_sink;
 
 /* True when some pipeline takes this signal from the receiver. */
-bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal);
+bool gc_sink_accepts(struct gc_receiver_sink *sink, enum gc_signal signal);
 
 /* Decodes an OTLP export request (protobuf or JSON) and hands the batch to every
  * pipeline of the signal, decoding once per pipeline so pipelines never share a
@@ -59,7 +60,9 @@ struct gc_processor_ops {
 			struct gc_consumer *next, char **err);
 	/* The processor's entry point for the pipeline (takes references). */
 	struct gc_consumer *(*consumer)(void *self);
-	void (*shutdown)(void *self); /* emit what it holds; stop its timers */
+	/* Emits what it holds and stops its timers, trying until deadline_ns
+	 * (CLOCK_MONOTONIC); returns the items it had to drop (counted). */
+	size_t (*shutdown)(void *self, int64_t deadline_ns);
 	void (*destroy)(void *self);
 };
 

@@ -380,10 +380,34 @@ int gc_config_load_default(struct gc_config **out, char **err)
 			       out, err);
 }
 
+void gc_config_retain(struct gc_config *config)
+{
+	config->extra_refs++;
+}
+
 void gc_config_free(struct gc_config *config)
 {
 	if (!config)
 		return;
+	if (config->extra_refs > 0) {
+		config->extra_refs--;
+		return;
+	}
 	gc_arena_destroy(config->arena);
 	free(config);
+}
+
+bool gc_node_equal(const struct gc_node *a, const struct gc_node *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (a->kind != b->kind || a->n != b->n || a->quoted != b->quoted)
+		return false;
+	if ((a->value || b->value) && (!a->value || !b->value || strcmp(a->value, b->value)))
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if ((a->keys && !gc_node_equal(a->keys[i], b->keys[i])) ||
+		    (a->items && !gc_node_equal(a->items[i], b->items[i])))
+			return false;
+	return true;
 }

@@ -48,6 +48,7 @@ struct gc_config {
 	size_t n_extensions; /* service.extensions, in order */
 	struct gc_component_config **extensions;
 	struct gc_service_settings service;
+	int extra_refs; /* holders besides the first (gc_config_retain) */
 };
 
 /* Parses and validates YAML text; file names it in errors. Returns GC_OK with
@@ -64,6 +65,14 @@ int gc_config_load_file(const char *path, struct gc_config **out, char **err);
 /* The embedded config/default.yaml. */
 int gc_config_load_default(struct gc_config **out, char **err);
 
+/* A component kept across a reload still points into the config it was made
+ * from, so the config lives until its last holder lets go: retain adds a
+ * holder, free drops one and frees with the last. Main thread only. */
+void gc_config_retain(struct gc_config *config);
 void gc_config_free(struct gc_config *config);
+
+/* True when a and b are the same YAML (after ${env:} expansion): a component
+ * whose config node is unchanged keeps running across a reload. */
+bool gc_node_equal(const struct gc_node *a, const struct gc_node *b);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,7 @@ struct gc_exporter {
 	size_t capacity;
 	bool stopping;		  /* no new data; consumers exit when empty */
 	bool abandon;		  /* deadline passed: stop retrying */
+	_Atomic size_t abandoned; /* items dropped because the deadline passed */
 
 	size_t n_threads;
 	pthread_t *threads;
@@ -207,6 +209,7 @@ static void send_with_retry(struct gc_exporter *e, struct gc_batch *b, uint64_t 
 		sleep_locked(e, delay);
 		if (e->abandon) {
 			pthread_mutex_unlock(&e->lock);
+			atomic_fetch_add(&e->abandoned, b->items);
 			count_result(e, b, false, "shutdown deadline reached while retrying");
 			return;
 		}
@@ -235,6 +238,7 @@ static void *consumer_main(void *arg)
 		e->in_flight++;
 		if (e->abandon) {
 			pthread_mutex_unlock(&e->lock);
+			atomic_fetch_add(&e->abandoned, it->batch->items);
 			count_result(e, it->batch, false, "shutdown deadline reached while queued");
 		} else {
 			pthread_mutex_unlock(&e->lock);
@@ -377,7 +381,7 @@ void gc_exporter_push(struct gc_exporter *e, struct gc_batch *batch)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns)
+size_t gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns)
 {
 	struct timespec tick = { 0, 10 * 1000000 };
 
@@ -398,6 +402,7 @@ void gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns)
 	for (size_t i = 0; i < e->n_threads; i++)
 		pthread_join(e->threads[i], NULL);
 	e->n_threads = 0;
+	return atomic_load(&e->abandoned);
 }
 
 void gc_exporter_destroy(struct gc_exporter *e)

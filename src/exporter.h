@@ -74,8 +74,9 @@ void gc_exporter_refused(struct gc_exporter *e, const struct gc_batch *batch);
 void gc_exporter_push(struct gc_exporter *e, struct gc_batch *batch);
 
 /* Stops accepting, sends what is queued until deadline_ns (CLOCK_MONOTONIC),
- * then gives up on what is left (counted as failed), joins the threads. */
-void gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns);
+ * then gives up on what is left (counted as failed), joins the threads.
+ * Returns the items given up on. */
+size_t gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns);
 void gc_exporter_destroy(struct gc_exporter *e);
 
 const char *gc_exporter_id(const struct gc_exporter *e);

@@ -117,9 +117,8 @@ static struct gc_service *reload(struct source *running, struct gc_service *svc)
 		return svc;
 	}
 	gc_info("service", "reloading config");
-	gc_service_shutdown(svc);
 	apply_log_level(config);
-	if (gc_service_start(config, &svc, &err) == GC_OK) {
+	if (gc_service_reload(svc, config, &svc, &err) == GC_OK) {
 		free(running->text);
 		*running = next;
 		gc_info("service", "reloaded config");

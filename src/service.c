@@ -1,6 +1,7 @@
 #include "service.h"
 
 #include <grpc/grpc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,20 +30,37 @@ struct pipeline_rt {
 	struct gc_consumer *entry;
 };
 
-struct gc_receiver_sink {
+/* The pipeline entries a receiver feeds, per signal. One set per service; a
+ * reload swaps a running receiver's set for the new service's. */
+struct routes {
 	size_t n[GC_SIGNAL_COUNT];
 	struct gc_consumer **entries[GC_SIGNAL_COUNT];
+	size_t users; /* requests reading it now; guarded by the sink's lock */
 };
 
+/* What a receiver holds: a pointer to its current routes. The lock is a leaf,
+ * held only to read the pointer and count users; requests run outside it. */
+struct gc_receiver_sink {
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* a retired set lost its last user */
+	struct routes *routes;
+};
+
+/* A running component and the config its options live in. A component kept
+ * across a reload moves to the new service with its origin config, which
+ * stays alive (gc_config_retain) while anything made from it runs. */
 struct receiver_rt {
 	const struct gc_component_config *config;
-	struct gc_receiver_sink sink;
+	struct gc_config *origin;
+	struct gc_receiver_sink *sink;
+	struct routes routes; /* this service's pipelines for the receiver */
 	void *state;
 	bool started;
 };
 
 struct extension_rt {
 	const struct gc_component_config *config;
+	struct gc_config *origin;
 	void *state;
 };
 
@@ -50,6 +68,7 @@ struct gc_service {
 	struct gc_config *config;
 	size_t n_exporters, n_pipelines, n_receivers, n_extensions;
 	struct gc_exporter **exporters; /* parallel to config->components[EXPORTER] */
+	struct gc_config **exporter_origins;
 	struct pipeline_rt *pipelines;
 	struct receiver_rt *receivers;
 	struct extension_rt *extensions;
@@ -78,31 +97,98 @@ static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char
 	return GC_OK;
 }
 
-bool gc_sink_accepts(const struct gc_receiver_sink *sink, enum gc_signal signal)
+static struct gc_receiver_sink *sink_new(void)
 {
-	return sink->n[signal] > 0;
+	struct gc_receiver_sink *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->idle, NULL);
+	return k;
 }
 
-static void attach_metadata(struct gc_batch *b, const struct gc_metadata *md)
+static void sink_free(struct gc_receiver_sink *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_destroy(&k->lock);
+	pthread_cond_destroy(&k->idle);
+	free(k);
+}
+
+/* Points the sink at routes and waits until no request reads the previous
+ * set, which is returned: its pipelines get nothing new from this sink. */
+static struct routes *sink_swap(struct gc_receiver_sink *k, struct routes *routes)
+{
+	struct routes *old;
+
+	pthread_mutex_lock(&k->lock);
+	old = k->routes;
+	k->routes = routes;
+	while (old && old->users)
+		pthread_cond_wait(&k->idle, &k->lock);
+	pthread_mutex_unlock(&k->lock);
+	return old;
+}
+
+static struct routes *routes_acquire(struct gc_receiver_sink *k)
+{
+	struct routes *r;
+
+	pthread_mutex_lock(&k->lock);
+	r = k->routes;
+	if (r)
+		r->users++;
+	pthread_mutex_unlock(&k->lock);
+	return r;
+}
+
+static void routes_release(struct gc_receiver_sink *k, struct routes *r)
+{
+	pthread_mutex_lock(&k->lock);
+	if (--r->users == 0 && r != k->routes)
+		pthread_cond_broadcast(&k->idle);
+	pthread_mutex_unlock(&k->lock);
+}
+
+bool gc_sink_accepts(struct gc_receiver_sink *sink, enum gc_signal signal)
+{
+	bool accepts;
+
+	pthread_mutex_lock(&sink->lock);
+	accepts = sink->routes && sink->routes->n[signal] > 0;
+	pthread_mutex_unlock(&sink->lock);
+	return accepts;
+}
+
+static int attach_metadata(struct gc_batch *b, const struct gc_metadata *md)
 {
 	struct gc_metadata *copy = gc_arena_alloc(b->arena, sizeof(*copy));
 
+	if (!copy)
+		return GC_ERROR;
 	copy->n = md->n;
 	copy->keys = gc_arena_alloc(b->arena, (md->n + 1) * sizeof(char *));
 	copy->values = gc_arena_alloc(b->arena, (md->n + 1) * sizeof(char *));
+	if (!copy->keys || !copy->values)
+		return GC_ERROR;
 	for (size_t i = 0; i < md->n; i++) {
 		copy->keys[i] = gc_arena_strdup(b->arena, md->keys[i]);
 		copy->values[i] = gc_arena_strdup(b->arena, md->values[i]);
+		if (!copy->keys[i] || !copy->values[i])
+			return GC_ERROR;
 	}
 	b->metadata = copy;
+	return GC_OK;
 }
 
-int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
-		    enum gc_format format, const uint8_t *buf, size_t len,
-		    const struct gc_metadata *metadata, size_t *items, char **err)
+/* Hands the request to every pipeline in r, decoding once per pipeline. */
+static int consume_routes(struct routes *r, enum gc_signal signal, enum gc_format format,
+			  const uint8_t *buf, size_t len, const struct gc_metadata *metadata,
+			  size_t *items, char **err)
 {
-	*items = 0;
-	for (size_t i = 0; i < sink->n[signal]; i++) {
+	for (size_t i = 0; i < r->n[signal]; i++) {
 		struct gc_batch *b = gc_batch_decode_as(signal, format, buf, len, err);
 		int rc;
 
@@ -112,14 +198,34 @@ int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
 			gc_batch_unref(b);
 			return GC_OK;
 		}
-		if (metadata)
-			attach_metadata(b, metadata);
+		if (metadata && attach_metadata(b, metadata)) {
+			gc_batch_unref(b);
+			gc_set_err(err, "out of memory; retry later");
+			return GC_FULL;
+		}
 		*items = b->items;
-		rc = gc_consume(sink->entries[signal][i], b, err);
+		rc = gc_consume(r->entries[signal][i], b, err);
 		if (rc != GC_OK)
 			return rc;
 	}
 	return GC_OK;
+}
+
+int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
+		    enum gc_format format, const uint8_t *buf, size_t len,
+		    const struct gc_metadata *metadata, size_t *items, char **err)
+{
+	struct routes *r = routes_acquire(sink);
+	int rc;
+
+	*items = 0;
+	if (!r) {
+		gc_set_err(err, "the collector is reloading; retry later");
+		return GC_FULL;
+	}
+	rc = consume_routes(r, signal, format, buf, len, metadata, items, err);
+	routes_release(sink, r);
+	return rc;
 }
 
 static size_t index_of(const struct gc_config *c, enum gc_kind kind,
@@ -136,12 +242,14 @@ static int build_pipeline(struct gc_service *s, const struct gc_pipeline_config 
 	p->config = pc;
 	p->fanout.base.consume = fanout_consume;
 	p->fanout.n = pc->n_exporters;
-	p->fanout.exporters = calloc(pc->n_exporters, sizeof(*p->fanout.exporters));
+	p->fanout.exporters = calloc(pc->n_exporters + 1, sizeof(*p->fanout.exporters));
+	p->processors = calloc(pc->n_processors + 1, sizeof(*p->processors));
+	if (!p->fanout.exporters || !p->processors)
+		return gc_set_err(err, "out of memory");
 	for (size_t i = 0; i < pc->n_exporters; i++)
 		p->fanout.exporters[i] =
 			s->exporters[index_of(s->config, GC_KIND_EXPORTER, pc->exporters[i])];
 	next = &p->fanout.base;
-	p->processors = calloc(pc->n_processors + 1, sizeof(*p->processors));
 	/* Built back to front: each processor hands on to the one after it. */
 	for (size_t i = pc->n_processors; i-- > 0;) {
 		const struct gc_component_config *c = pc->processors[i];
@@ -157,7 +265,7 @@ static int build_pipeline(struct gc_service *s, const struct gc_pipeline_config 
 	return GC_OK;
 }
 
-static void route_receivers(struct gc_service *s)
+static int route_receivers(struct gc_service *s, char **err)
 {
 	for (size_t i = 0; i < s->n_pipelines; i++) {
 		const struct gc_pipeline_config *pc = s->pipelines[i].config;
@@ -165,13 +273,17 @@ static void route_receivers(struct gc_service *s)
 		for (size_t r = 0; r < pc->n_receivers; r++) {
 			struct receiver_rt *rr =
 				&s->receivers[index_of(s->config, GC_KIND_RECEIVER, pc->receivers[r])];
-			struct gc_receiver_sink *k = &rr->sink;
+			struct routes *k = &rr->routes;
 			enum gc_signal sig = pc->signal;
+			void *grown = realloc(k->entries[sig], (k->n[sig] + 1) * sizeof(void *));
 
-			k->entries[sig] = realloc(k->entries[sig], (k->n[sig] + 1) * sizeof(void *));
+			if (!grown)
+				return gc_set_err(err, "out of memory");
+			k->entries[sig] = grown;
 			k->entries[sig][k->n[sig]++] = s->pipelines[i].entry;
 		}
 	}
+	return GC_OK;
 }
 
 static bool exporter_used(const struct gc_config *c, const struct gc_component_config *e)
@@ -192,32 +304,95 @@ static bool receiver_used(const struct gc_config *c, const struct gc_component_c
 	return false;
 }
 
-static int start_extensions(struct gc_service *s, char **err)
+/* The component of old's config that c can take over: same kind, id and YAML.
+ * Returns its index, or -1. *same_id tells whether one of that id exists. */
+static long find_unchanged(const struct gc_config *old, enum gc_kind kind,
+			   const struct gc_component_config *c, bool *same_id)
+{
+	*same_id = false;
+	if (!old)
+		return -1;
+	for (size_t i = 0; i < old->n_components[kind]; i++) {
+		const struct gc_component_config *o = &old->components[kind][i];
+
+		if (strcmp(o->id, c->id))
+			continue;
+		*same_id = true;
+		return o->type == c->type && gc_node_equal(o->node, c->node) ? (long)i : -1;
+	}
+	return -1;
+}
+
+/* One reference on the config a component's options live in. */
+static struct gc_config *hold(struct gc_config *origin)
+{
+	gc_config_retain(origin);
+	return origin;
+}
+
+/* Extensions listed in service.extensions. One left unchanged from old keeps
+ * running (a health probe sees no gap); one changed is stopped first, since
+ * the new one usually binds the same port. */
+static int start_extensions(struct gc_service *s, struct gc_service *old, char **err)
 {
 	struct gc_config *c = s->config;
 
 	s->extensions = calloc(c->n_extensions + 1, sizeof(*s->extensions));
+	if (!s->extensions)
+		return gc_set_err(err, "out of memory");
 	for (size_t i = 0; i < c->n_extensions; i++) {
 		const struct gc_component_config *ec = c->extensions[i];
 		struct extension_rt *x = &s->extensions[i];
 
 		x->config = ec;
+		s->n_extensions++;
+		for (size_t j = 0; old && j < old->n_extensions; j++) {
+			struct extension_rt *o = &old->extensions[j];
+			bool unchanged;
+
+			if (!o->state || strcmp(o->config->id, ec->id))
+				continue;
+			unchanged = o->config->type == ec->type &&
+				    gc_node_equal(o->config->node, ec->node);
+			if (unchanged) { /* moves over with its origin */
+				x->state = o->state;
+				x->origin = o->origin;
+				o->state = NULL;
+				o->origin = NULL;
+			} else {
+				o->config->type->extension->destroy(o->state);
+				o->state = NULL;
+			}
+		}
+		if (x->state)
+			continue;
+		x->origin = hold(c);
 		x->state = ec->type->extension->create(ec->id, ec->options, err);
 		if (!x->state)
 			return GC_ERROR;
-		s->n_extensions++;
 		if (ec->type->extension->start(x->state, err))
 			return GC_ERROR;
 	}
 	return GC_OK;
 }
 
-static int start_telemetry(struct gc_service *s, char **err)
+static int start_telemetry(struct gc_service *s, struct gc_service *old, char **err)
 {
 	const char *addr = s->config->service.telemetry.metrics.address;
+	bool wanted = addr && *addr && strcmp(s->config->service.telemetry.metrics.level, "none");
 	int port;
 
-	if (!addr || !*addr || !strcmp(s->config->service.telemetry.metrics.level, "none"))
+	if (old && old->telemetry) {
+		const char *was = old->config->service.telemetry.metrics.address;
+
+		old->telemetry = false;
+		if (wanted && !strcmp(was, addr)) {
+			s->telemetry = true; /* same address: keeps serving */
+			return GC_OK;
+		}
+		gc_telemetry_stop();
+	}
+	if (!wanted)
 		return GC_OK;
 	port = gc_telemetry_start(addr, err);
 	if (port < 0)
@@ -234,13 +409,110 @@ static int start_telemetry(struct gc_service *s, char **err)
 	return GC_OK;
 }
 
-/* Stops in reverse order of start: receivers (no new data), processors (emit
- * what they hold), exporters (drain within the grace period), extensions. */
-static void teardown(struct gc_service *s, bool free_config)
+/* Exporters used by a pipeline. One unchanged from old is taken over with its
+ * queue, its connection and what it is retrying. */
+static int create_exporters(struct gc_service *s, struct gc_service *old, char **err)
 {
-	int64_t deadline = gc_now_ns() + s->config->service.shutdown_timeout;
+	struct gc_config *c = s->config;
+	size_t n = c->n_components[GC_KIND_EXPORTER];
 
-	gc_health_set(GC_HEALTH_DRAINING);
+	s->exporters = calloc(n + 1, sizeof(*s->exporters));
+	s->exporter_origins = calloc(n + 1, sizeof(*s->exporter_origins));
+	if (!s->exporters || !s->exporter_origins)
+		return gc_set_err(err, "out of memory");
+	s->n_exporters = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_component_config *ec = &c->components[GC_KIND_EXPORTER][i];
+		bool same_id;
+		long j;
+
+		if (!exporter_used(c, ec))
+			continue;
+		j = find_unchanged(old ? old->config : NULL, GC_KIND_EXPORTER, ec, &same_id);
+		if (j >= 0 && old->exporters[j]) {
+			s->exporters[i] = old->exporters[j];
+			s->exporter_origins[i] = old->exporter_origins[j];
+			old->exporters[j] = NULL; /* old pipelines still push into it */
+			old->exporter_origins[j] = NULL;
+			continue;
+		}
+		s->exporters[i] = gc_exporter_create(ec, err);
+		if (!s->exporters[i])
+			return GC_ERROR;
+		s->exporter_origins[i] = hold(c);
+	}
+	return GC_OK;
+}
+
+/* Receivers used by a pipeline. One unchanged from old keeps serving: its sink
+ * is pointed at this service's pipelines, and requests already inside the old
+ * ones finish there. One changed is stopped, then the new one started at once. */
+static int start_receivers(struct gc_service *s, struct gc_service *old, char **err)
+{
+	struct gc_config *c = s->config;
+
+	for (size_t i = 0; i < s->n_receivers; i++) {
+		struct receiver_rt *r = &s->receivers[i];
+		bool same_id;
+		long j;
+
+		r->config = &c->components[GC_KIND_RECEIVER][i];
+		if (!receiver_used(c, r->config))
+			continue;
+		j = find_unchanged(old ? old->config : NULL, GC_KIND_RECEIVER, r->config, &same_id);
+		if (j >= 0 && old->receivers[j].state && old->receivers[j].started) {
+			struct receiver_rt *o = &old->receivers[j];
+
+			r->state = o->state;
+			r->sink = o->sink;
+			r->origin = o->origin;
+			r->started = true;
+			o->state = NULL;
+			o->sink = NULL;
+			o->origin = NULL;
+			o->started = false;
+			sink_swap(r->sink, &r->routes);
+			continue;
+		}
+		for (size_t k = 0; same_id && k < old->n_receivers; k++) {
+			struct receiver_rt *o = &old->receivers[k];
+
+			if (o->state && !strcmp(o->config->id, r->config->id)) {
+				o->config->type->receiver->stop(o->state);
+				o->config->type->receiver->destroy(o->state);
+				o->state = NULL;
+				o->started = false;
+			}
+		}
+		r->origin = hold(c);
+		r->sink = sink_new();
+		if (!r->sink)
+			return gc_set_err(err, "out of memory");
+		r->sink->routes = &r->routes;
+		r->state = r->config->type->receiver->create(r->config->id, r->config->options,
+							     r->sink, err);
+		if (!r->state)
+			return GC_ERROR;
+		if (r->config->type->receiver->start(r->state, err))
+			return GC_ERROR;
+		r->started = true;
+	}
+	return GC_OK;
+}
+
+/* Stops in reverse order of start: receivers (no new data), processors (emit
+ * what they hold), exporters (drain), extensions, all within one grace period
+ * (service.shutdown_timeout). Components taken over by a newer service are
+ * NULL here and left alone. draining: the collector is stopping (health
+ * says so), not reloading. Logs and returns what was dropped. */
+static size_t teardown(struct gc_service *s, bool free_config, bool draining)
+{
+	int64_t grace = s->config->service.shutdown_timeout;
+	int64_t start = gc_now_ns(), deadline = start + grace;
+	size_t dropped = 0;
+
+	if (draining)
+		gc_health_set(GC_HEALTH_DRAINING);
 	for (size_t i = 0; i < s->n_receivers; i++) {
 		struct receiver_rt *r = &s->receivers[i];
 
@@ -248,22 +520,24 @@ static void teardown(struct gc_service *s, bool free_config)
 			r->config->type->receiver->stop(r->state);
 	}
 	for (size_t i = 0; i < s->n_pipelines; i++)
-		for (size_t j = 0; j < s->pipelines[i].config->n_processors; j++) {
+		for (size_t j = 0; s->pipelines[i].processors && j < s->pipelines[i].config->n_processors; j++) {
 			struct processor_rt *p = &s->pipelines[i].processors[j];
 
 			if (p->state) /* front to back: each flushes into the next */
-				p->ops->shutdown(p->state);
+				dropped += p->ops->shutdown(p->state, deadline);
 		}
 	for (size_t i = 0; i < s->n_exporters; i++)
 		if (s->exporters[i])
-			gc_exporter_drain(s->exporters[i], deadline);
+			dropped += gc_exporter_drain(s->exporters[i], deadline);
 	for (size_t i = 0; i < s->n_receivers; i++) {
 		struct receiver_rt *r = &s->receivers[i];
 
 		if (r->state)
 			r->config->type->receiver->destroy(r->state);
+		sink_free(r->sink);
+		gc_config_free(r->origin);
 		for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
-			free(r->sink.entries[sig]);
+			free(r->routes.entries[sig]);
 	}
 	for (size_t i = 0; i < s->n_pipelines; i++) {
 		struct pipeline_rt *p = &s->pipelines[i];
@@ -274,80 +548,111 @@ static void teardown(struct gc_service *s, bool free_config)
 		free(p->processors);
 		free(p->fanout.exporters);
 	}
-	for (size_t i = 0; i < s->n_exporters; i++)
+	for (size_t i = 0; i < s->n_exporters; i++) {
 		gc_exporter_destroy(s->exporters[i]);
+		gc_config_free(s->exporter_origins[i]);
+	}
 	if (s->telemetry)
 		gc_telemetry_stop();
-	for (size_t i = s->n_extensions; i-- > 0;)
-		s->extensions[i].config->type->extension->destroy(s->extensions[i].state);
+	for (size_t i = s->n_extensions; i-- > 0;) {
+		if (s->extensions[i].state)
+			s->extensions[i].config->type->extension->destroy(s->extensions[i].state);
+		gc_config_free(s->extensions[i].origin);
+	}
 	if (s->grpc_initialized)
 		grpc_shutdown();
+	if (dropped)
+		gc_warn("service", "dropped %zu acknowledged items: not delivered within the "
+			"%lld ms grace period (service.shutdown_timeout)", dropped,
+			(long long)(grace / 1000000));
+	else if (draining)
+		gc_info("service", "drained in %lld ms", (long long)((gc_now_ns() - start) / 1000000));
 	free(s->receivers);
 	free(s->pipelines);
 	free(s->exporters);
+	free(s->exporter_origins);
 	free(s->extensions);
 	if (free_config)
 		gc_config_free(s->config);
 	free(s);
+	return dropped;
 }
 
-int gc_service_start(struct gc_config *c, struct gc_service **out, char **err)
+/* Builds and starts the service for c, taking over from old (may be NULL)
+ * every component whose config is unchanged. On failure *out is what was
+ * built (to tear down after old, whose pipelines may feed exporters it took)
+ * when old is given, NULL otherwise. */
+static int start(struct gc_config *c, struct gc_service *old, struct gc_service **out,
+		 char **err)
 {
 	struct gc_service *s = calloc(1, sizeof(*s));
 
 	*out = NULL;
+	if (!s)
+		return gc_set_err(err, "out of memory");
 	s->config = c;
-	gc_health_set(GC_HEALTH_STARTING);
+	if (!old)
+		gc_health_set(GC_HEALTH_STARTING);
 	grpc_init();
 	s->grpc_initialized = true;
-	if (start_extensions(s, err) || start_telemetry(s, err))
+	if (start_extensions(s, old, err) || start_telemetry(s, old, err) ||
+	    create_exporters(s, old, err))
 		goto fail;
-
-	s->exporters = calloc(c->n_components[GC_KIND_EXPORTER] + 1, sizeof(*s->exporters));
-	for (size_t i = 0; i < c->n_components[GC_KIND_EXPORTER]; i++) {
-		if (!exporter_used(c, &c->components[GC_KIND_EXPORTER][i]))
-			continue;
-		s->exporters[i] = gc_exporter_create(&c->components[GC_KIND_EXPORTER][i], err);
-		if (!s->exporters[i])
-			goto fail;
+	s->pipelines = calloc(c->n_pipelines + 1, sizeof(*s->pipelines));
+	s->n_receivers = c->n_components[GC_KIND_RECEIVER];
+	s->receivers = calloc(s->n_receivers + 1, sizeof(*s->receivers));
+	if (!s->pipelines || !s->receivers) {
+		s->n_receivers = 0;
+		gc_set_err(err, "out of memory");
+		goto fail;
 	}
-	s->n_exporters = c->n_components[GC_KIND_EXPORTER];
-
-	s->pipelines = calloc(c->n_pipelines, sizeof(*s->pipelines));
 	for (size_t i = 0; i < c->n_pipelines; i++) {
 		s->n_pipelines++;
 		if (build_pipeline(s, &c->pipelines[i], &s->pipelines[i], err))
 			goto fail;
 	}
-
-	s->n_receivers = c->n_components[GC_KIND_RECEIVER];
-	s->receivers = calloc(s->n_receivers + 1, sizeof(*s->receivers));
-	route_receivers(s);
-	for (size_t i = 0; i < s->n_receivers; i++) {
-		struct receiver_rt *r = &s->receivers[i];
-
-		r->config = &c->components[GC_KIND_RECEIVER][i];
-		if (!receiver_used(c, r->config))
-			continue;
-		r->state = r->config->type->receiver->create(r->config->id, r->config->options,
-							     &r->sink, err);
-		if (!r->state)
-			goto fail;
-		if (r->config->type->receiver->start(r->state, err))
-			goto fail;
-		r->started = true;
-	}
+	if (route_receivers(s, err) || start_receivers(s, old, err))
+		goto fail;
 	gc_health_set(GC_HEALTH_SERVING);
-	gc_info("service", "ready");
 	*out = s;
 	return GC_OK;
 fail:
-	teardown(s, false);
+	if (old)
+		*out = s;
+	else
+		teardown(s, false, false);
 	return GC_ERROR;
+}
+
+int gc_service_start(struct gc_config *c, struct gc_service **out, char **err)
+{
+	if (start(c, NULL, out, err))
+		return GC_ERROR;
+	gc_info("service", "ready");
+	return GC_OK;
+}
+
+int gc_service_reload(struct gc_service *old, struct gc_config *c, struct gc_service **out,
+		      char **err)
+{
+	struct gc_service *s = NULL;
+
+	*out = NULL;
+	if (start(c, old, &s, err)) {
+		/* Old first: its pipelines flush into exporters s may hold. The
+		 * caller then starts the previous config afresh. */
+		teardown(old, true, false);
+		if (s)
+			teardown(s, false, false);
+		return GC_ERROR;
+	}
+	teardown(old, true, false);
+	*out = s;
+	return GC_OK;
 }
 
 void gc_service_shutdown(struct gc_service *s)
 {
 	if (s)
-		teardown(s, true);
+		teardown(s, true, true);
 }

@@ -12,6 +12,15 @@ struct gc_service;
  * On failure everything started is stopped and config is left to the caller. */
 int gc_service_start(struct gc_config *config, struct gc_service **out, char **err);
 
+/* Replaces old by a service for config without a gap: receivers, exporters
+ * and extensions whose config is unchanged keep running (exporters with their
+ * queues, receivers serving throughout), the rest are stopped and started,
+ * and old's processors flush what they hold before old is freed. On success
+ * the new service owns config; on failure old is gone as well (its config
+ * freed), config is left to the caller, and *out is NULL. */
+int gc_service_reload(struct gc_service *old, struct gc_config *config,
+		      struct gc_service **out, char **err);
+
 /* Stops receivers, flushes processors, drains exporter queues within the
  * config's shutdown_timeout, stops extensions, and frees it all with the
  * config. Accepts NULL. */

@@ -549,10 +549,11 @@ fail:
 	return NULL;
 }
 
-static void genai_cost_shutdown(void *self)
+static size_t genai_cost_shutdown(void *self, int64_t deadline_ns)
 {
 	struct genai_cost *g = self;
 
+	(void)deadline_ns; /* holds no data, only its file watcher */
 	pthread_mutex_lock(&g->lock);
 	g->stopping = true;
 	pthread_cond_broadcast(&g->stop_cond);
@@ -560,6 +561,7 @@ static void genai_cost_shutdown(void *self)
 	if (g->watching)
 		pthread_join(g->watcher, NULL);
 	g->watching = false;
+	return 0;
 }
 
 static void genai_cost_destroy(void *self)
@@ -568,7 +570,7 @@ static void genai_cost_destroy(void *self)
 
 	if (!g)
 		return;
-	genai_cost_shutdown(g);
+	genai_cost_shutdown(g, gc_now_ns());
 	gc_metrics_gauge_remove(g->models_gauge);
 	gc_metrics_gauge_remove(g->file_models_gauge);
 	if (g->current)

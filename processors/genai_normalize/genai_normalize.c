@@ -638,9 +638,11 @@ static void *genai_normalize_create(const char *id, const void *config, enum gc_
 	return g;
 }
 
-static void genai_normalize_shutdown(void *self)
+static size_t genai_normalize_shutdown(void *self, int64_t deadline_ns)
 {
 	(void)self; /* holds nothing back */
+	(void)deadline_ns;
+	return 0;
 }
 
 static void genai_normalize_destroy(void *self)

@@ -674,9 +674,11 @@ fail:
 	return NULL;
 }
 
-static void pii_redact_shutdown(void *self)
+static size_t pii_redact_shutdown(void *self, int64_t deadline_ns)
 {
 	(void)self; /* holds nothing back */
+	(void)deadline_ns;
+	return 0;
 }
 
 static void pii_redact_destroy(void *self)

@@ -556,7 +556,11 @@ static void test_defaults_applied(void **state)
 
 	assert_string_equal(OPT_STR(r, "protocols.grpc.endpoint"), "0.0.0.0:4317");
 	assert_int_equal(OPT_INT(r, "protocols.grpc.max_recv_msg_size_mib"), 16);
-	assert_int_equal(OPT_INT(r, "protocols.grpc.max_concurrent_streams"), 0);
+	assert_int_equal(OPT_INT(r, "protocols.grpc.max_concurrent_streams"), 100);
+	assert_int_equal(OPT_INT(r, "protocols.http.max_connections"), 1024);
+	assert_int_equal(OPT_INT(r, "protocols.http.max_connections_per_client"), 64);
+	assert_int_equal(OPT_DUR(r, "protocols.http.read_timeout"), 30 * SEC);
+	assert_int_equal(OPT_DUR(r, "protocols.http.idle_timeout"), 60 * SEC);
 	assert_int_equal(OPT_INT(r, "protocols.grpc.num_threads"), 0);
 
 	assert_int_equal(OPT_DUR(e, "timeout"), 5 * SEC);

@@ -151,7 +151,7 @@ static struct gc_batch *process(struct gc_batch *b, const char *options)
 	proc = cc->type->processor->create(cc->id, cc->options, GC_SIGNAL_TRACES, &cap.base, &err);
 	assert_non_null(proc);
 	assert_int_equal(gc_consume(cc->type->processor->consumer(proc), b, &err), GC_OK);
-	cc->type->processor->shutdown(proc);
+	cc->type->processor->shutdown(proc, gc_now_ns());
 	cc->type->processor->destroy(proc);
 	gc_config_free(config);
 	assert_non_null(cap.got);
