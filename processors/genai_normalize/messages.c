@@ -149,9 +149,11 @@ static bool put_path(json_t *obj, const char *path, size_t len, json_t *value)
 		if (!dot)
 			return json_object_set_new(obj, seg, value) == 0;
 		child = json_object_get(obj, seg);
-		if (!child) {
-			child = json_object();
-			json_object_set_new(obj, seg, child);
+		/* set_new takes the reference even when it fails (a key that is
+		 * not UTF-8), so the child is checked before it is used. */
+		if (!child && json_object_set_new(obj, seg, child = json_object()) != 0) {
+			json_decref(value);
+			return false;
 		}
 		if (!json_is_object(child)) {
 			json_decref(value);
