@@ -298,9 +298,11 @@ static unsigned cut_late(struct http_guard *g, int64_t now)
 
 		if (!deadline || now <= deadline || !claim_timeout(c))
 			continue;
-		shutdown(c->fd, SHUT_RDWR);
+		/* The phase before the shutdown: after it, the polling thread may
+		 * already be closing the request and marking it idle. */
 		if (atomic_load(&c->phase) == PHASE_READING)
 			timeouts++;
+		shutdown(c->fd, SHUT_RDWR);
 	}
 	return timeouts;
 }
