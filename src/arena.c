@@ -52,11 +52,11 @@ static int size_class(size_t size)
 }
 
 /* A block of at least size usable bytes; class-sized (and maybe recycled)
- * when size fits a class. */
-static struct arena_block *block_new(size_t size)
+ * when size fits a class, unless exact asks for size bytes only. */
+static struct arena_block *block_new(size_t size, bool exact)
 {
 	struct arena_block *b = NULL;
-	int c = size_class(size);
+	int c = exact ? -1 : size_class(size);
 
 	if (c >= 0) {
 		size = (size_t)1 << (CLASS_MIN_SHIFT + c);
@@ -142,6 +142,7 @@ void gc_arena_destroy(gc_arena *arena)
 static void *alloc_slow(gc_arena *a, size_t size)
 {
 	size_t bsize = a->next_size;
+	bool exact = false;
 	struct arena_block *b;
 
 	if (size > bsize)
@@ -153,8 +154,11 @@ static void *alloc_slow(gc_arena *a, size_t size)
 		}
 		if (bsize > a->limit - a->reserved)
 			bsize = a->limit - a->reserved;
+		/* near the limit, no rounding up to a size class */
+		exact = size_class(bsize) >= 0 &&
+			((size_t)1 << (CLASS_MIN_SHIFT + size_class(bsize))) > a->limit - a->reserved;
 	}
-	b = block_new(bsize);
+	b = block_new(bsize, exact);
 	if (!b)
 		return NULL;
 	a->reserved += b->size;

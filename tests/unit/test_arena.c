@@ -277,10 +277,32 @@ static void test_protobuf_allocator_unpacks_into_arena(void **state)
 	gc_arena_destroy(a);
 }
 
+/* A limit caps what the arena reserves: past it allocation fails and says
+ * so (a refused request, not an exhausted system); 0 lifts it. */
+static void test_limit(void **state)
+{
+	gc_arena *a = gc_arena_create(4096);
+	size_t got = 0;
+
+	gc_arena_set_limit(a, 100000);
+	while (gc_arena_alloc(a, 1000))
+		got += 1000;
+	assert_true(gc_arena_over_limit(a));
+	if (got < 50000 || got > 100000)
+		fail_msg("allocated %zu bytes under a limit of 100000", got);
+	assert_true(gc_arena_reserved(a) <= 100000);
+	assert_null(gc_arena_alloc(a, 200000));
+	gc_arena_set_limit(a, 0);
+	assert_false(gc_arena_over_limit(a));
+	assert_non_null(gc_arena_alloc(a, 200000));
+	gc_arena_destroy(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_allocation_aligned),
+		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_allocations_do_not_overlap),
 		cmocka_unit_test(test_used_and_reserved_accounting),
 		cmocka_unit_test(test_blocks_are_recycled),

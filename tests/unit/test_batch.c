@@ -1127,10 +1127,136 @@ static void test_decode_refuses_deep_nesting(void **state)
 	free(b);
 }
 
+
+/* Wraps span fields (already encoded) into a whole trace request:
+ * request{resource_spans{scope_spans{spans{...}}}}. Returns a heap buffer. */
+static uint8_t *wrap_span(const uint8_t *span, size_t n, size_t *len)
+{
+	static const uint8_t ids[] = { 0x0a, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+				       16, 0x12, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	size_t cap = n + sizeof(ids) + 64, a = 0, b = 0;
+	uint8_t *x = malloc(cap), *y = malloc(cap);
+
+	memcpy(x, ids, sizeof(ids));
+	memcpy(x + sizeof(ids), span, n);
+	a = sizeof(ids) + n;
+	put_field(y, &b, 2, x, a);	/* ScopeSpans.spans */
+	a = 0;
+	put_field(x, &a, 2, y, b);	/* ResourceSpans.scope_spans */
+	b = 0;
+	put_field(y, &b, 1, x, a);	/* request.resource_spans */
+	free(x);
+	*len = b;
+	return y;
+}
+
+/* Memory follows input size: 200k empty attributes (2 bytes each on the wire,
+ * ~60 decoded) are refused with the bound named, while 20k real attributes
+ * of the same request size decode within it. */
+static void test_decode_bound(void **state)
+{
+	size_t n = 200000, cap = n * 40, len = 0, req_len;
+	uint8_t *span = malloc(cap), *req;
+	struct gc_batch *b;
+	char *err = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		put_field(span, &len, 9, (const uint8_t *)"", 0); /* Span.attributes: an empty KeyValue */
+	req = wrap_span(span, len, &req_len);
+	assert_null(gc_batch_decode(GC_SIGNAL_TRACES, req, req_len, &err));
+	assert_non_null(strstr(err, "would take more than 16 times its size in memory"));
+	free(err);
+	err = NULL;
+	free(req);
+
+	len = 0;
+	for (size_t i = 0; i < n / 10; i++) {
+		uint8_t kv[64], value[32];
+		size_t kl = 0, vl = 0;
+
+		put_field(value, &vl, 1, (const uint8_t *)"gpt-4o-mini", 11); /* string_value */
+		put_field(kv, &kl, 1, (const uint8_t *)"gen_ai.request.model", 20);
+		put_field(kv, &kl, 2, value, vl);
+		put_field(span, &len, 9, kv, kl);
+	}
+	req = wrap_span(span, len, &req_len);
+	b = gc_batch_decode(GC_SIGNAL_TRACES, req, req_len, &err);
+	assert_non_null(b);
+	assert_true(gc_arena_reserved(b->arena) <= req_len * GC_DECODE_RATIO + GC_DECODE_SLACK);
+	/* the bound is for decoding: processors may add to the batch after it */
+	assert_non_null(gc_arena_alloc(b->arena, req_len * GC_DECODE_RATIO));
+	gc_batch_unref(b);
+	free(req);
+	free(span);
+}
+
+/* A singular sub-message repeated in one message (ResourceSpans.resource,
+ * 2000 times in 60 KB): protobuf-c would merge the repeats at a cost
+ * quadratic in their number. Refused, naming the field; once is fine. */
+static void test_decode_refuses_repeated_singular_message(void **state)
+{
+	uint8_t resource[32], *rs = malloc(64 * 2000), *req = malloc(64 * 2000 + 16);
+	size_t rl = 0, rsl = 0, reql = 0;
+	struct gc_batch *b;
+	char *err = NULL;
+
+	put_field(resource, &rl, 1, (const uint8_t *)"\x0a\x01k", 3); /* attributes{key:"k"} */
+	put_field(rs, &rsl, 1, resource, rl);
+	put_field(req, &reql, 1, rs, rsl);
+	b = gc_batch_decode(GC_SIGNAL_TRACES, req, reql, &err);
+	assert_non_null(b);
+	gc_batch_unref(b);
+	for (int i = 1; i < 2000; i++)
+		put_field(rs, &rsl, 1, resource, rl);
+	reql = 0;
+	put_field(req, &reql, 1, rs, rsl);
+	assert_null(gc_batch_decode(GC_SIGNAL_TRACES, req, reql, &err));
+	assert_non_null(strstr(err, "field 'resource' of ResourceSpans appears more than once"));
+	free(err);
+	free(rs);
+	free(req);
+}
+
+/* An OTLP/JSON body whose parse tree would dwarf it (an array attribute of
+ * 100k empty objects: 3 bytes each, ~220 in jansson) is refused with the
+ * bound named; the same body with real values decodes. */
+static void test_decode_json_bound(void **state)
+{
+	const char *head = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":"
+			   "\"0102030405060708090a0b0c0d0e0f10\",\"spanId\":\"0102030405060708\","
+			   "\"attributes\":[{\"key\":\"a\",\"value\":{\"arrayValue\":{\"values\":[";
+	const char *tail = "]}}}]}]}]}]}";
+	size_t n = 100000, len = 0;
+	char *json = malloc(strlen(head) + strlen(tail) + n * 24);
+	struct gc_batch *b;
+	char *err = NULL;
+
+	len += (size_t)sprintf(json, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(json + len, "%s{}", i ? "," : "");
+	len += (size_t)sprintf(json + len, "%s", tail);
+	assert_null(gc_batch_decode_json(GC_SIGNAL_TRACES, json, len, &err));
+	assert_non_null(strstr(err, "times the text's size in memory"));
+	free(err);
+	err = NULL;
+
+	len = (size_t)sprintf(json, "%s", head);
+	for (size_t i = 0; i < n / 8; i++)
+		len += (size_t)sprintf(json + len, "%s{\"stringValue\":\"x%zu\"}", i ? "," : "", i);
+	len += (size_t)sprintf(json + len, "%s", tail);
+	b = gc_batch_decode_json(GC_SIGNAL_TRACES, json, len, &err);
+	assert_non_null(b);
+	gc_batch_unref(b);
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_refuses_deep_nesting),
+		cmocka_unit_test(test_decode_bound),
+		cmocka_unit_test(test_decode_refuses_repeated_singular_message),
+		cmocka_unit_test(test_decode_json_bound),
 		cmocka_unit_test(test_decode_traces),
 		cmocka_unit_test(test_encode_round_trip),
 		cmocka_unit_test(test_decode_empty_request),
