@@ -145,11 +145,12 @@ static uint8_t *messages_before(struct gc_batch *b)
 	return bits;
 }
 
-/* (b): text is a JSON array of messages. */
+/* (b): text is a JSON array of messages (\u0000 is valid JSON: attribute
+ * values may hold NUL). */
 static void check_messages(struct gc_str text, const char *key)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(text.ptr, text.len, 0, &jerr), *m;
+	json_t *root = json_loadb(text.ptr, text.len, JSON_ALLOW_NUL, &jerr), *m;
 	size_t i;
 
 	if (!json_is_array(root) || !json_array_size(root)) {
