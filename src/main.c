@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "http_server.h"
 #include "json_bounded.h"
 #include "log.h"
 #include "service.h"
@@ -165,6 +166,7 @@ static int cmd_run(const char *path)
 	/* Not thread-safe: before any thread exists. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	gc_json_init();
+	gc_http_raise_fd_limit(); /* connection limits, not descriptors, decide */
 	if (read_source(&src, path, &err) || parse_source(&src, &config, &err)) {
 		fprintf(stderr, "%s\n", err);
 		free(err);

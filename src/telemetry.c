@@ -277,6 +277,6 @@ int gc_telemetry_start(const char *endpoint, char **err)
 void gc_telemetry_stop(void)
 {
 	if (metrics_daemon)
-		MHD_stop_daemon(metrics_daemon);
+		gc_http_stop(metrics_daemon);
 	metrics_daemon = NULL;
 }
