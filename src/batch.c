@@ -5,6 +5,7 @@
 #include "telemetry.h"
 #include "wire.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,8 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 	}
 	b = batch_alloc(signal, len * 3 + 4096);
 	if (!b) {
-		gc_set_err(err, "out of memory");
+		gc_set_err(err, "out of memory; retry later");
+		errno = ENOMEM;
 		return NULL;
 	}
 	gc_arena_set_limit(b->arena, decode_limit(len));
@@ -200,7 +202,8 @@ struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, s
 	char *why = NULL;
 
 	if (!b) {
-		gc_set_err(err, "out of memory");
+		gc_set_err(err, "out of memory; retry later");
+		errno = ENOMEM;
 		return NULL;
 	}
 	gc_arena_set_limit(b->arena, decode_limit(len));

@@ -57,7 +57,8 @@ struct gc_batch {
 enum gc_format { GC_FORMAT_PROTOBUF, GC_FORMAT_JSON };
 
 /* Decodes an OTLP export request of the given signal from wire bytes into a new
- * batch with one reference. The bytes are not kept. NULL with *err on bad input. */
+ * batch with one reference. The bytes are not kept. NULL with *err on bad input,
+ * or with errno ENOMEM when memory ran out (the client may retry). */
 struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size_t len,
 				 char **err);
 

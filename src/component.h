@@ -37,7 +37,7 @@ bool gc_sink_accepts(struct gc_receiver_sink *sink, enum gc_signal signal);
  * pipeline of the signal, decoding once per pipeline so pipelines never share a
  * mutable batch. Returns GC_OK once every pipeline accepted it, GC_ERROR when
  * the payload does not decode (INVALID_ARGUMENT / 400), GC_FULL when some queue
- * was full (UNAVAILABLE / 503). *items gets the number of items decoded.
+ * was full or memory ran out (UNAVAILABLE / 503). *items gets the number of items decoded.
  * metadata (may be NULL) is copied into each batch. A valid request with no
  * items is accepted and goes no further. */
 int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,

@@ -553,6 +553,8 @@ ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const
 
 			root = gc_json_loadb(quoted, qlen, JSON_ALLOW_NUL, &again, &dec.over_limit);
 			free(quoted);
+			if (!root)
+				jerr = again; /* the retry's reason, e.g. the memory bound */
 		}
 	}
 

@@ -1,5 +1,6 @@
 #include "service.h"
 
+#include <errno.h>
 #include <grpc/grpc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -189,11 +190,13 @@ static int consume_routes(struct routes *r, enum gc_signal signal, enum gc_forma
 			  size_t *items, char **err)
 {
 	for (size_t i = 0; i < r->n[signal]; i++) {
-		struct gc_batch *b = gc_batch_decode_as(signal, format, buf, len, err);
+		struct gc_batch *b;
 		int rc;
 
+		errno = 0;
+		b = gc_batch_decode_as(signal, format, buf, len, err);
 		if (!b)
-			return GC_ERROR;
+			return errno == ENOMEM ? GC_FULL : GC_ERROR;
 		if (!b->items) { /* valid but empty: accepted, nothing to send */
 			gc_batch_unref(b);
 			return GC_OK;

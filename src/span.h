@@ -14,6 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest count (tokens, indexes) a processor takes from a span: 2^53,
+ * exact as a double, far above any real count, and small enough that sums of
+ * a few never overflow int64. Larger or negative values are ignored. */
+#define GC_MAX_COUNT ((int64_t)1 << 53)
+
 #include "batch.h"
 
 struct gc_str {

@@ -339,15 +339,15 @@ static int64_t tokens(const struct gc_span *sp, struct gc_str key, bool *present
 
 	if (!gc_span_attr(sp, key, &v))
 		return 0;
-	if (v.type == GC_VALUE_INT) {
+	if (v.type == GC_VALUE_INT && v.i >= 0 && v.i <= GC_MAX_COUNT) {
 		*present = true;
 		return v.i;
 	}
-	if (v.type == GC_VALUE_DOUBLE) {
+	if (v.type == GC_VALUE_DOUBLE && v.d >= 0 && v.d <= (double)GC_MAX_COUNT) {
 		*present = true;
 		return (int64_t)v.d;
 	}
-	return 0;
+	return 0; /* absent, negative or not a count: ignored */
 }
 
 /* Aliases, then rules, on the response model then the request model. */

@@ -241,9 +241,9 @@ bool gn_count(const struct gc_value *v, int64_t *out)
 	switch (v->type) {
 	case GC_VALUE_INT:
 		*out = v->i;
-		return v->i >= 0;
+		return v->i >= 0 && v->i <= GC_MAX_COUNT;
 	case GC_VALUE_DOUBLE:
-		if (!(v->d >= 0 && v->d < 9007199254740992.0) || v->d != floor(v->d))
+		if (!(v->d >= 0 && v->d <= (double)GC_MAX_COUNT) || v->d != floor(v->d))
 			return false;
 		*out = (int64_t)v->d;
 		return true;
@@ -256,7 +256,7 @@ bool gn_count(const struct gc_value *v, int64_t *out)
 			n = n * 10 + (v->str.ptr[i] - '0');
 		}
 		*out = n;
-		return true;
+		return n <= GC_MAX_COUNT;
 	default:
 		return false;
 	}

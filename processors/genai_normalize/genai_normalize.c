@@ -352,7 +352,8 @@ static bool json_path_count(json_t *root, const char *const *path, int64_t *out)
 
 	for (; *path && v; path++)
 		v = json_object_get(v, *path);
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > GC_MAX_COUNT)
 		return false;
 	*out = json_integer_value(v);
 	return true;

@@ -1,5 +1,6 @@
 /* OTLP/HTTP server on libmicrohttpd: POST /v1/traces, /v1/logs, /v1/metrics with
- * application/x-protobuf or application/json bodies, optionally gzip-encoded.
+ * application/x-protobuf or application/json bodies, optionally gzip- or
+ * deflate-encoded (inflated no further than max_request_body_size).
  * Answers in the request's encoding: 200 with an Export*ServiceResponse once the
  * batch is in every exporter's queue; otherwise a google.rpc.Status body with
  * 400 (undecodable), 413 (too large), 415 (content type or encoding), 503 with
@@ -14,11 +15,11 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "exporter.h"
 #include "google/rpc/status.pb-c.h"
 #include "http_server.h"
+#include "inflate.h"
 #include "log.h"
 #include "otlp.h"
 #include "otlp_json.h"
@@ -32,7 +33,8 @@ static const char *const signal_paths[GC_SIGNAL_COUNT] = { "/v1/traces", "/v1/lo
 struct http_request {
 	enum gc_signal signal;
 	enum gc_format format;
-	bool gzip;
+	bool compressed;
+	enum gc_inflate_format encoding; /* when compressed */
 	bool too_large;
 	char *origin; /* allowed CORS origin to echo, or NULL */
 	uint8_t *body;
@@ -135,67 +137,6 @@ static enum MHD_Result respond_ok(struct MHD_Connection *conn, struct http_reque
 	return respond(conn, MHD_HTTP_OK, "application/x-protobuf", "", 0, req->origin, false);
 }
 
-/* Inflates a gzip body into a new buffer of at most limit bytes. Returns 0, -1
- * for bad data, -2 when the result would exceed limit. */
-static int gunzip(const uint8_t *in, size_t len, size_t limit, uint8_t **out, size_t *out_len)
-{
-	z_stream z = { 0 };
-	size_t cap = len * 4 + 1024;
-	uint8_t *buf;
-	int rc;
-
-	if (cap > limit + 1)
-		cap = limit + 1;
-	buf = malloc(cap);
-	if (!buf || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		free(buf);
-		return -1;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)len;
-	for (;;) {
-		z.next_out = buf + z.total_out;
-		z.avail_out = (uInt)(cap - z.total_out);
-		rc = inflate(&z, Z_NO_FLUSH);
-		if (rc == Z_STREAM_END)
-			break;
-		if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			inflateEnd(&z);
-			free(buf);
-			return -1;
-		}
-		if (z.avail_out == 0) {
-			uint8_t *bigger;
-
-			if (cap > limit) {
-				inflateEnd(&z);
-				free(buf);
-				return -2;
-			}
-			cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-			bigger = realloc(buf, cap);
-			if (!bigger) {
-				inflateEnd(&z);
-				free(buf);
-				return -1;
-			}
-			buf = bigger;
-		} else if (rc == Z_BUF_ERROR) {
-			inflateEnd(&z); /* input ended before the stream did */
-			free(buf);
-			return -1;
-		}
-	}
-	*out_len = z.total_out;
-	inflateEnd(&z);
-	if (*out_len > limit) {
-		free(buf);
-		return -2;
-	}
-	*out = buf;
-	return 0;
-}
-
 /* Headers travel with the data only when listed in metadata_keys: credentials
  * a client sends (authorization, cookies, API keys) stay at the door. */
 struct header_filter {
@@ -262,19 +203,27 @@ static enum MHD_Result finish_request(struct otlp_http_server *s, struct MHD_Con
 	char *err = NULL;
 	int rc;
 
-	if (req->gzip) {
-		rc = gunzip(req->body, req->len, (size_t)s->config->max_request_body_size, &inflated,
-			    &len);
-		if (rc == -2) {
+	if (req->compressed) {
+		rc = gc_inflate(req->body, req->len, req->encoding,
+				(size_t)s->config->max_request_body_size, &inflated, &len);
+		if (rc == GC_INFLATE_TOO_LARGE) {
 			gc_counter_add(s->rejected_too_large, 1);
 			return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
 					      "decompressed body exceeds max_request_body_size",
 					      req->format, req->origin);
 		}
+		if (rc == GC_INFLATE_NO_MEMORY) {
+			gc_counter_add(s->rejected_unavailable, 1);
+			return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+					      "out of memory; retry later", req->format, req->origin);
+		}
 		if (rc) {
 			gc_counter_add(s->rejected_invalid, 1);
 			return respond_status(conn, MHD_HTTP_BAD_REQUEST, 3,
-					      "body is not valid gzip", req->format, req->origin);
+					      req->encoding == GC_INFLATE_GZIP
+						      ? "body is not valid gzip"
+						      : "body is not valid deflate (zlib)",
+					      req->format, req->origin);
 		}
 		body = inflated;
 	}
@@ -389,14 +338,18 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 		goto refused;
 	}
 	if (cenc && strcasecmp(cenc, "identity")) {
-		if (strcasecmp(cenc, "gzip")) {
+		if (!strcasecmp(cenc, "gzip")) {
+			req.encoding = GC_INFLATE_GZIP;
+		} else if (!strcasecmp(cenc, "deflate")) {
+			req.encoding = GC_INFLATE_ZLIB;
+		} else {
 			gc_counter_add(s->rejected_media_type, 1);
 			*ret = respond_status(conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, 3,
-					      "Content-Encoding must be gzip or identity", req.format,
-					      req.origin);
+					      "Content-Encoding must be gzip, deflate or identity",
+					      req.format, req.origin);
 			goto refused;
 		}
-		req.gzip = true;
+		req.compressed = true;
 	}
 	if (clen && strtoull(clen, NULL, 10) > (unsigned long long)s->config->max_request_body_size) {
 		gc_counter_add(s->rejected_too_large, 1);

@@ -163,6 +163,22 @@ describe('bad requests on the OTLP/HTTP receiver', { timeout: 180_000 }, () => {
     await assertStillServes('after-not-gzip');
   });
 
+  it('Content-Encoding: deflate (zlib) is inflated; gzip with bytes after its end -> 400', async () => {
+    const { request, spanIds } = smallRequest(2, 'deflate');
+    const res = await post(zlib.deflateSync(encodeTraceRequest(request)), { 'content-type': PROTOBUF, 'content-encoding': 'deflate' });
+    assert.equal(res.status, 200, `deflate body: ${res.body}`);
+    validSpanIds.push(...spanIds);
+    await backend.waitForSpanIds(spanIds, 15_000);
+
+    const trailing = smallRequest(2, 'gzip-trailing');
+    const body = Buffer.concat([zlib.gzipSync(encodeTraceRequest(trailing.request)), Buffer.from('junk')]);
+    const bad = await post(body, { 'content-type': PROTOBUF, 'content-encoding': 'gzip' });
+    expectedRejections.invalid_argument++;
+    refusedSpanIds.push(...trailing.spanIds);
+    assertError(bad, { status: 400, type: PROTOBUF, code: INVALID_ARGUMENT, message: /gzip/ }, 'gzip + junk');
+    await assertStillServes('after-gzip-junk');
+  });
+
   it('garbage on /v1/logs and /v1/metrics -> 400 naming the signal', async () => {
     const logs = await post(Buffer.from([0x0f, 0x01]), { 'content-type': PROTOBUF }, daemon.httpUrl('/v1/logs'));
     expectedRejections.invalid_argument++;
