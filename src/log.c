@@ -1,13 +1,14 @@
 #include "log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "common.h"
 
-static enum gc_log_level min_level = GC_LOG_INFO;
+static _Atomic int min_level = GC_LOG_INFO; /* set on reload, read everywhere */
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 void gc_log_set_level(enum gc_log_level level)
@@ -56,7 +57,7 @@ void gc_log(enum gc_log_level level, const char *component, const char *fmt, ...
 	va_list ap;
 	int n;
 
-	if (level < min_level)
+	if ((int)level < atomic_load(&min_level))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

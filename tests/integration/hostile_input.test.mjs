@@ -29,10 +29,11 @@ const KiB = 1024;
 const MiB = 1024 * 1024;
 const OK_EXIT = { code: 0, signal: null };
 
-// In a sanitizer build (make asan) resident memory measures AddressSanitizer (shadow memory, and
-// a quarantine of up to 256 MiB of freed blocks), not the daemon: the memory bounds are then
-// reported but not asserted. Every other check holds in both builds.
-const SANITIZED = fs.readFileSync(BINARY).includes('__asan_init'); // libasan is linked dynamically
+// In a sanitizer build (make asan, make tsan) resident memory measures the sanitizer (shadow
+// memory, ASan's quarantine of up to 256 MiB of freed blocks), not the daemon: the memory bounds
+// are then reported but not asserted. Every other check holds in every build. The runtimes are
+// linked dynamically, so their entry points name them.
+const SANITIZED = ((bin) => bin.includes('__asan_init') || bin.includes('__tsan_init'))(fs.readFileSync(BINARY));
 
 async function start(t, options) {
   const daemon = await startDaemon(defaultConfig(options), { env: LOOPBACK_ENV });
