@@ -45,6 +45,10 @@ static const struct gc_option http_options[] = {
 	{ "max_request_body_size", GC_OPT_BYTES,
 	  offsetof(struct otlp_http_config, max_request_body_size), "20MiB", 1024, 2147483647.0,
 	  "larger bodies (before or after gzip) get 413" },
+	{ "max_request_bytes_in_flight", GC_OPT_BYTES,
+	  offsetof(struct otlp_http_config, max_request_bytes_in_flight), "256MiB", 1024,
+	  1099511627776.0,
+	  "request bodies held at once, all connections together; past it 503 with Retry-After" },
 	{ "include_metadata", GC_OPT_BOOL, offsetof(struct otlp_http_config, include_metadata),
 	  "false", .help = "pass the request headers named in metadata_keys along with the data" },
 	{ "metadata_keys", GC_OPT_STRLIST, offsetof(struct otlp_http_config, metadata_keys),
@@ -97,6 +101,12 @@ static int otlp_validate(const void *config, const struct gc_node *node, const c
 		return gc_node_error(err, protocols ? protocols : node,
 				     "%s: enable at least one protocol under 'protocols' "
 				     "(grpc or http)", id);
+	if (c->protocols.http_present && c->protocols.http.max_request_bytes_in_flight <
+						 c->protocols.http.max_request_body_size)
+		return gc_node_error(err, protocols ? protocols : node,
+				     "%s: protocols.http.max_request_bytes_in_flight must be at least "
+				     "max_request_body_size, or no request of that size could be taken",
+				     id);
 	return GC_OK;
 }
 

@@ -25,6 +25,7 @@ struct gc_http_limits {
 struct otlp_http_config {
 	char *endpoint;
 	int64_t max_request_body_size; /* bytes, compressed and decompressed */
+	int64_t max_request_bytes_in_flight; /* bodies being received, all clients */
 	bool include_metadata;
 	struct gc_strlist metadata_keys; /* the headers include_metadata carries */
 	struct gc_http_limits limits;

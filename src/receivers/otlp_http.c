@@ -9,6 +9,7 @@
  * connection) are enforced by http_server.c with the limits configured here. */
 #include <ctype.h>
 #include <fnmatch.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "exporter.h"
 #include "google/rpc/status.pb-c.h"
+#include "byte_budget.h"
 #include "http_server.h"
 #include "inflate.h"
 #include "log.h"
@@ -36,9 +38,12 @@ struct http_request {
 	bool compressed;
 	enum gc_inflate_format encoding; /* when compressed */
 	bool too_large;
-	char *origin; /* allowed CORS origin to echo, or NULL */
+	bool overloaded; /* the in-flight budget had no room: answered 503 */
+	char *origin;	 /* allowed CORS origin to echo, or NULL */
+	size_t expected; /* Content-Length, or 0 */
+	struct sockaddr_storage client; /* whose share of the budget it uses */
 	uint8_t *body;
-	size_t len, cap;
+	size_t len, cap; /* cap is charged to the server's in-flight budget */
 };
 
 struct otlp_http_server {
@@ -49,7 +54,71 @@ struct otlp_http_server {
 	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_too_large,
 		*rejected_media_type, *rejected_not_found, *rejected_method, *rejected_timeout;
+	/* Body bytes buffered by all connections: many connections each holding
+	 * a body just short of complete would otherwise hold max_connections
+	 * times the body limit. One client address gets a quarter of it. */
+	struct gc_byte_budget *budget;
 };
+
+/* One client address may hold a quarter of the budget, or one largest body. */
+static size_t client_share(const struct otlp_http_config *c)
+{
+	size_t quarter = (size_t)c->max_request_bytes_in_flight / 4;
+
+	return quarter > (size_t)c->max_request_body_size ? quarter
+							   : (size_t)c->max_request_body_size;
+}
+
+static const struct sockaddr *client_of(const struct http_request *req)
+{
+	return (const struct sockaddr *)&req->client;
+}
+
+/* Drops what a request buffered and gives its bytes back to the budget. */
+static void release_body(struct otlp_http_server *s, struct http_request *req)
+{
+	gc_byte_budget_give(s->budget, client_of(req), req->cap);
+	free(req->body);
+	req->body = NULL;
+	req->len = req->cap = 0;
+}
+
+/* Whether the announced body would fit the budget now (a hint: nothing is
+ * taken until the bytes arrive). */
+static bool fits_now(struct otlp_http_server *s, const struct http_request *req)
+{
+	size_t total = (size_t)s->config->max_request_bytes_in_flight;
+
+	return req->expected <= total - gc_byte_budget_used(s->budget, NULL) &&
+	       req->expected <= client_share(s->config) -
+					gc_byte_budget_used(s->budget, client_of(req));
+}
+
+/* Grows the body buffer to hold need bytes: to the announced length when
+ * there is one, else doubling. GC_FULL when the budget has no room,
+ * GC_ERROR when memory ran out. */
+static int grow_body(struct otlp_http_server *s, struct http_request *req, size_t need)
+{
+	size_t cap = req->cap ? req->cap : 64 * 1024;
+	uint8_t *p;
+
+	if (req->expected >= need && !req->cap)
+		cap = req->expected;
+	while (cap < need)
+		cap *= 2;
+	if (cap > (size_t)s->config->max_request_body_size)
+		cap = (size_t)s->config->max_request_body_size;
+	if (!gc_byte_budget_take(s->budget, client_of(req), cap - req->cap))
+		return GC_FULL;
+	p = realloc(req->body, cap);
+	if (!p) {
+		gc_byte_budget_give(s->budget, client_of(req), cap - req->cap);
+		return GC_ERROR;
+	}
+	req->body = p;
+	req->cap = cap;
+	return GC_OK;
+}
 
 /* Matches "application/json; charset=utf-8" against "application/json". */
 static bool media_type_is(const char *header, const char *type)
@@ -301,6 +370,8 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 	const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
 	const char *cenc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
 	const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
 	struct http_request req = { 0 };
 	int signal = -1;
@@ -357,6 +428,22 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 				      "body exceeds max_request_body_size", req.format, req.origin);
 		goto refused;
 	}
+	if (clen)
+		req.expected = (size_t)strtoull(clen, NULL, 10);
+	if (info && info->client_addr)
+		memcpy(&req.client, info->client_addr,
+		       info->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								: sizeof(struct sockaddr_in));
+	/* An early answer spares the client sending a body there is no room
+	 * for now; grow_body decides for what arrives. */
+	if (!fits_now(s, &req)) {
+		gc_counter_add(s->rejected_unavailable, 1);
+		*ret = respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+				      "the collector holds its limit of request bodies "
+				      "(max_request_bytes_in_flight); retry later",
+				      req.format, req.origin);
+		goto refused;
+	}
 	{
 		struct http_request *r = malloc(sizeof(*r));
 
@@ -394,30 +481,34 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (req->too_large)
-			return MHD_YES;
+		if (req->too_large || req->overloaded)
+			return MHD_YES; /* read and dropped; answered at the end */
 		if (req->len + n > (size_t)s->config->max_request_body_size) {
 			req->too_large = true;
-			free(req->body);
-			req->body = NULL;
-			req->len = req->cap = 0;
+			release_body(s, req);
 			return MHD_YES;
 		}
 		if (req->len + n > req->cap) {
-			size_t cap = req->cap ? req->cap : 64 * 1024;
-			uint8_t *p;
+			int rc = grow_body(s, req, req->len + n);
 
-			while (cap < req->len + n)
-				cap *= 2;
-			p = realloc(req->body, cap);
-			if (!p)
+			if (rc == GC_ERROR)
 				return MHD_NO;
-			req->body = p;
-			req->cap = cap;
+			if (rc == GC_FULL) {
+				req->overloaded = true;
+				release_body(s, req);
+				return MHD_YES;
+			}
 		}
 		memcpy(req->body + req->len, upload_data, n);
 		req->len += n;
 		return MHD_YES;
+	}
+	if (req->overloaded) {
+		gc_counter_add(s->rejected_unavailable, 1);
+		return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+				      "the collector holds its limit of request bodies "
+				      "(max_request_bytes_in_flight); retry later",
+				      req->format, req->origin);
 	}
 	if (req->too_large) {
 		gc_counter_add(s->rejected_too_large, 1);
@@ -430,11 +521,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
 {
+	struct otlp_http_server *s = cls;
 	struct http_request *req = *con_cls;
 
 	if (!req)
 		return;
-	free(req->body);
+	release_body(s, req);
 	free(req->origin);
 	free(req);
 	*con_cls = NULL;
@@ -495,6 +587,13 @@ struct otlp_http_server *otlp_http_start(const char *id, const struct otlp_http_
 	}
 	s->config = config;
 	s->sink = sink;
+	s->budget = gc_byte_budget_new((size_t)config->max_request_bytes_in_flight,
+				       client_share(config), (size_t)config->limits.max_connections);
+	if (!s->budget) {
+		gc_set_err(err, "%s: out of memory", id);
+		otlp_http_stop(s);
+		return NULL;
+	}
 	register_metrics(s);
 	options = server_options(s);
 	s->daemon = gc_http_listen(config->endpoint, handler, s, &options, &port, &msg);
@@ -514,6 +613,7 @@ void otlp_http_stop(struct otlp_http_server *s)
 		return;
 	/* Lets running handlers finish and answers them. */
 	gc_http_stop(s->daemon);
+	gc_byte_budget_free(s->budget);
 	free(s->id);
 	free(s);
 }

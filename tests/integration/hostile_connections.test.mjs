@@ -325,3 +325,55 @@ describe('max_connections on OTLP/HTTP', { timeout: 60_000 }, () => {
     assert.equal(exit.code, 0, `exit code\n${daemon.describe()}`);
   });
 });
+
+describe('max_request_bytes_in_flight on OTLP/HTTP', { timeout: 60_000 }, () => {
+  // 1 MiB bodies; 8 MiB in flight in all, so one address may hold 2 MiB (a quarter).
+  const BODY = 1024 * 1024;
+  let daemon;
+  let port;
+
+  before(async () => {
+    daemon = await startDaemon(config(`max_request_body_size: ${BODY}\nmax_request_bytes_in_flight: ${8 * BODY}\nread_timeout: 10s`));
+    port = daemon.receivers.otlp.http;
+  });
+  after(async () => { if (daemon) await daemon.kill(); });
+
+  // Starts a 1 MiB protobuf POST from localAddress and sends all of it but the last byte.
+  async function holdBody(localAddress) {
+    const c = await rawConnection(port, localAddress);
+    c.socket.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: ${BODY}\r\n\r\n`);
+    c.socket.write(Buffer.alloc(BODY - 1, 0x0a));
+    return c;
+  }
+
+  it('one address holding bodies half-sent is refused past its share; another address is served', async () => {
+    const UNAVAILABLE = { receiver: 'otlp', transport: 'http', reason: 'unavailable' };
+    const baseline = daemon.peakRssKiB();
+    const held = [];
+    for (let i = 0; i < 20; i++) held.push(await holdBody('127.0.0.1'));
+    // Two bodies fill 127.0.0.1's share; the rest are refused when their headers arrive, and
+    // their bytes are read and dropped rather than kept (the answer waits for the whole body).
+    const m = await eventually(() => daemon.metrics(), (x) => x.get(REJECTED, UNAVAILABLE) >= 18,
+      { timeoutMs: 3000 });
+    assert.equal(m.get(REJECTED, UNAVAILABLE), 18, m.text);
+    // A whole request from the same address is answered at once: 503 with Retry-After.
+    const body = Buffer.alloc(BODY - 16, 0x0a);
+    const full = await timedRequest(port, { localAddress: '127.0.0.1', method: 'POST', path: '/v1/traces', body,
+      headers: { 'content-type': 'application/x-protobuf' } });
+    assert.equal(full.status, 503, JSON.stringify(full));
+    assert.match(full.body.toString('latin1'), /max_request_bytes_in_flight/);
+    const served = await exportSpans(port, '127.0.0.2');
+    assert.equal(served.status, 200, `another address is served: ${JSON.stringify(served)}`);
+    const growth = daemon.peakRssKiB() - baseline;
+    assert.ok(growth < 16 * 1024, `20 half-sent 1 MiB bodies cost ${growth} KiB, not 20 MiB`);
+    for (const c of held) c.socket.destroy();
+  });
+
+  it('bytes are given back: after the held bodies close, the same address is served again', async () => {
+    const served = await eventually(() => exportSpans(port, '127.0.0.1'), (r) => r.status === 200,
+      { timeoutMs: 3000, intervalMs: 50 });
+    assert.equal(served.status, 200, JSON.stringify(served));
+    const exit = await daemon.stop();
+    assert.equal(exit.code, 0, `exit code\n${daemon.describe()}`);
+  });
+});
