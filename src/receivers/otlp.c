@@ -23,6 +23,10 @@ static const struct gc_option grpc_options[] = {
 	{ "max_concurrent_streams", GC_OPT_INT,
 	  offsetof(struct otlp_grpc_config, max_concurrent_streams), "100", 1, 1000000,
 	  "concurrent calls (HTTP/2 streams) per connection" },
+	{ "max_recv_memory_mib", GC_OPT_INT, offsetof(struct otlp_grpc_config, max_recv_memory_mib),
+	  "256", 16, 1048576,
+	  "memory gRPC may hold for messages being received, all connections together; past it "
+	  "streams are cancelled" },
 	{ "num_threads", GC_OPT_INT, offsetof(struct otlp_grpc_config, num_threads), "0", 0, 256,
 	  "completion-queue threads; 0 means one per core" },
 	{ 0 },

@@ -64,6 +64,7 @@ struct otlp_grpc_server {
 	const struct otlp_grpc_config *config;
 	struct gc_receiver_sink *sink;
 	grpc_server *server;
+	grpc_resource_quota *quota;
 	void *methods[GC_SIGNAL_COUNT];
 	size_t n_workers;
 	struct worker *workers;
@@ -438,7 +439,7 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 					 struct gc_receiver_sink *sink, char **err)
 {
 	struct otlp_grpc_server *s = calloc(1, sizeof(*s));
-	grpc_arg args[4];
+	grpc_arg args[5];
 	grpc_channel_args chargs = { 0, args };
 	grpc_server_credentials *creds;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -472,6 +473,15 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	if (config->max_concurrent_streams > 0)
 		args[chargs.num_args++] = gc_grpc_int_arg(
 			GRPC_ARG_MAX_CONCURRENT_STREAMS, (int)config->max_concurrent_streams);
+	/* Messages being received are held by gRPC's transport until complete:
+	 * many streams each one byte short of a large message would hold
+	 * gigabytes. Past this quota the transport cancels streams. */
+	s->quota = grpc_resource_quota_create(id);
+	grpc_resource_quota_resize(s->quota, (size_t)config->max_recv_memory_mib * 1048576);
+	args[chargs.num_args].type = GRPC_ARG_POINTER;
+	args[chargs.num_args].key = (char *)GRPC_ARG_RESOURCE_QUOTA;
+	args[chargs.num_args].value.pointer.p = s->quota;
+	args[chargs.num_args++].value.pointer.vtable = grpc_resource_quota_arg_vtable();
 	s->server = grpc_server_create(&chargs, NULL);
 	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
 		s->methods[sig] = grpc_server_register_method(
@@ -484,6 +494,7 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	if (!s->workers) {
 		gc_set_err(err, "%s: out of memory", id);
 		grpc_server_destroy(s->server);
+		grpc_resource_quota_unref(s->quota);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->shutdown_cond);
 		free(s->id);
@@ -557,6 +568,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 		}
 	pthread_mutex_unlock(&s->lock);
 	grpc_server_destroy(s->server);
+	grpc_resource_quota_unref(s->quota); /* the server holds its own reference */
 	for (size_t i = 0; i < s->n_workers; i++) {
 		grpc_completion_queue_shutdown(s->workers[i].cq);
 		if (s->workers[i].running)
