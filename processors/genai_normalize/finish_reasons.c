@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_bounded.h"
 #include "genai_normalize/normalize.h"
 
 #define KEY(lit) ((struct gc_str){ (lit), sizeof(lit) - 1 })
@@ -40,7 +39,7 @@ static void reasons_from_value(struct reasons *r, const struct gc_value *v)
 				reasons_add(r, item.str.ptr, item.str.len);
 		}
 	} else if (v->type == GC_VALUE_STRING && v->str.len && v->str.ptr[0] == '[') {
-		json_t *a = gc_json_loadb(v->str.ptr, v->str.len, 0, NULL, NULL);
+		json_t *a = gn_json_load(v->str.ptr, v->str.len, 0);
 		size_t i;
 		json_t *item;
 
@@ -135,7 +134,7 @@ static void reasons_from_output_value(const struct gc_span *sp, struct reasons *
 	size_t i;
 
 	if (!is(str_of(sp, "output.mime_type"), "application/json") || !text.len ||
-	    !(root = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL)))
+	    !(root = gn_json_load(text.ptr, text.len, 0)))
 		return;
 	json_array_foreach(json_object_get(root, "choices"), i, item) {
 		json_t *fr = json_object_get(item, "finish_reason");

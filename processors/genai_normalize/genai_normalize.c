@@ -30,11 +30,16 @@
 
 struct genai_normalize_config {
 	bool drop_original;
+	int64_t max_json_bytes;
 };
 
 static const struct gc_option genai_normalize_options[] = {
 	{ "drop_original", GC_OPT_BOOL, offsetof(struct genai_normalize_config, drop_original),
 	  "false", .help = "remove a source attribute once its OpenTelemetry target is set" },
+	{ "max_json_bytes", GC_OPT_BYTES, offsetof(struct genai_normalize_config, max_json_bytes),
+	  "1MiB", 1024, 1073741824.0,
+	  "longest JSON attribute value (message arrays, provider metadata) converted; longer "
+	  "ones pass through unconverted, counted" },
 	{ 0 },
 };
 
@@ -44,8 +49,19 @@ struct genai_normalize {
 	const struct genai_normalize_config *config;
 	struct gc_consumer *next;
 	gc_counter *spans[GN_NCONVENTIONS];
-	gc_counter *skipped_too_deep;
+	gc_counter *skipped_too_deep, *skipped_too_large;
 };
+
+_Thread_local struct gn_json_limit gn_json_limit;
+
+json_t *gn_json_load(const char *text, size_t len, size_t flags)
+{
+	if (gn_json_limit.max_bytes && len > gn_json_limit.max_bytes) {
+		gn_json_limit.skipped++;
+		return NULL;
+	}
+	return gc_json_loadb(text, len, flags, NULL, NULL);
+}
 
 #define KEY(lit) ((struct gc_str){ (lit), sizeof(lit) - 1 })
 
@@ -171,7 +187,7 @@ static void map_invocation_parameters(struct gc_span *sp)
 	struct gc_str text = str_of(sp, "llm.invocation_parameters");
 	json_t *root, *model;
 
-	if (!text.len || !(root = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL)))
+	if (!text.len || !(root = gn_json_load(text.ptr, text.len, 0)))
 		return;
 	model = json_object_get(root, "model");
 	if (json_is_string(model))
@@ -379,7 +395,7 @@ static void vercel_provider_metadata(const struct span_ctx *c, struct count u[U_
 	if (u[U_CACHE_READ].known && u[U_CACHE_CREATION].known)
 		return;
 	text = str_of(c->sp, "ai.response.providerMetadata");
-	if (!text.len || !(root = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL)))
+	if (!text.len || !(root = gn_json_load(text.ptr, text.len, 0)))
 		return;
 	for (size_t i = 0; !u[U_CACHE_READ].known && i < sizeof(reads) / sizeof(reads[0]); i++)
 		u[U_CACHE_READ].known = u[U_CACHE_READ].write =
@@ -598,9 +614,12 @@ static int genai_normalize_consume(struct gc_consumer *self, struct gc_batch *ba
 	struct gc_span_iter it;
 	struct gc_span sp;
 
+	gn_json_limit.max_bytes = (size_t)g->config->max_json_bytes;
+	gn_json_limit.skipped = 0;
 	gc_span_iter_init(&it, batch);
 	while (gc_span_iter_next(&it, &sp))
 		normalize_span(g, &sp);
+	gc_counter_add(g->skipped_too_large, gn_json_limit.skipped);
 	return gc_consume(g->next, batch, err);
 }
 
@@ -635,7 +654,11 @@ static void *genai_normalize_create(const char *id, const void *config, enum gc_
 	snprintf(labels, sizeof(labels), "processor=\"%s\",reason=\"path_too_deep\"", id);
 	g->skipped_too_deep = gc_metrics_counter(
 		"genai_normalize_skipped_attributes_total",
-		"Indexed message attributes left out of the messages JSON, by reason.", labels);
+		"Attributes left unconverted: too deep a path, or JSON past max_json_bytes.", labels);
+	snprintf(labels, sizeof(labels), "processor=\"%s\",reason=\"too_large\"", id);
+	g->skipped_too_large = gc_metrics_counter(
+		"genai_normalize_skipped_attributes_total",
+		"Attributes left unconverted: too deep a path, or JSON past max_json_bytes.", labels);
 	return g;
 }
 

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_bounded.h"
 #include "genai_normalize/normalize.h"
 
 #define KEY(lit) ((struct gc_str){ (lit), sizeof(lit) - 1 })
@@ -55,8 +54,7 @@ static json_t *arguments(json_t *a)
 
 	if (!json_is_string(a))
 		return a ? json_incref(a) : json_object();
-	parsed = gc_json_loadb(json_string_value(a), json_string_length(a), JSON_DECODE_ANY, NULL,
-			       NULL);
+	parsed = gn_json_load(json_string_value(a), json_string_length(a), JSON_DECODE_ANY);
 	return parsed ? parsed : json_incref(a);
 }
 
@@ -290,8 +288,7 @@ static void oll_content(json_t *parts, json_t *content)
 	if (!json_is_string(content))
 		return;
 	blocks = json_string_value(content)[0] == '['
-			 ? gc_json_loadb(json_string_value(content), json_string_length(content), 0,
-					 NULL, NULL)
+			 ? gn_json_load(json_string_value(content), json_string_length(content), 0)
 			 : NULL;
 	json_array_foreach(blocks, i, b)
 		if (!json_is_string(json_object_get(b, "text")) ||
@@ -538,16 +535,18 @@ static json_t *chat_message(json_t *m, const char *dflt)
 /* Parses text as JSON, once more with \' unescaped (seen from Vercel). */
 static json_t *load(struct gc_str text)
 {
-	json_t *j = gc_json_loadb(text.ptr, text.len, 0, NULL, NULL);
+	json_t *j = gn_json_load(text.ptr, text.len, 0);
 	char *fixed;
 	size_t n = 0;
 
+	if (!j && gn_json_limit.max_bytes && text.len > gn_json_limit.max_bytes)
+		return NULL; /* too long: counted once, not parsed again */
 	if (j || !memmem(text.ptr, text.len, "\\'", 2) || !(fixed = malloc(text.len)))
 		return j;
 	for (size_t i = 0; i < text.len; i++)
 		if (!(text.ptr[i] == '\\' && i + 1 < text.len && text.ptr[i + 1] == '\''))
 			fixed[n++] = text.ptr[i];
-	j = gc_json_loadb(fixed, n, 0, NULL, NULL);
+	j = gn_json_load(fixed, n, 0);
 	free(fixed);
 	return j;
 }

@@ -4,6 +4,7 @@
 #ifndef GC_GENAI_NORMALIZE_H
 #define GC_GENAI_NORMALIZE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -85,6 +86,19 @@ void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call
  * runs after gn_map_finish_reasons. Returns how many indexed attributes were
  * left out because their path nests too deep. */
 size_t gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages);
+
+/* JSON in attribute values is parsed only up to this many bytes: jansson's
+ * tree of a message array takes about 20 times its text, and the messages
+ * built from it as much again. The processor sets it per batch from
+ * max_json_bytes; what is longer passes through unparsed and is counted. */
+extern _Thread_local struct gn_json_limit {
+	size_t max_bytes;
+	size_t skipped;
+} gn_json_limit;
+
+/* Parses an attribute value's JSON within gn_json_limit and the decode
+ * bound; NULL when it is not JSON or too long. */
+json_t *gn_json_load(const char *text, size_t len, size_t flags);
 
 /* Strict count parsing: a non-negative int, an integral double, or a decimal
  * string. False for anything else. */

@@ -236,6 +236,68 @@ test('finding 1: attribute paths 150,000 and 200,000 segments deep (HTTP and gRP
 });
 
 // ---------------------------------------------------------------------------------------------
+// From the review of the fixes: a valid Vercel AI SDK span whose ai.prompt.messages holds a 10 MB
+// message array took genai_normalize about 45 times its size (jansson's tree of it, and the
+// messages built from that): +470 MiB for one request. JSON past max_json_bytes (1 MiB) passes
+// through unconverted, counted; a smaller one is still converted.
+
+function vercelRequest(messagesJson, tag) {
+  const spanId = crypto.randomBytes(8);
+  const request = {
+    resource_spans: [{
+      resource: { attributes: [kv('service.name', str('gc-hostile-vercel'))] },
+      scope_spans: [{
+        scope: { name: 'ai' },
+        spans: [{
+          trace_id: crypto.randomBytes(16),
+          span_id: spanId,
+          name: `ai.generateText.doGenerate ${tag}`,
+          kind: 3,
+          start_time_unix_nano: String(BigInt(Date.now()) * 1_000_000n),
+          end_time_unix_nano: String(BigInt(Date.now()) * 1_000_000n + 1000n),
+          attributes: [
+            kv('ai.operationId', str('ai.generateText.doGenerate')),
+            kv('ai.model.id', str('gpt-4o')),
+            kv('ai.model.provider', str('openai.chat')),
+            kv('ai.prompt.messages', str(messagesJson)),
+          ],
+        }],
+      }],
+    }],
+  };
+  return { bytes: encodeTraceRequest(request), spanId: spanId.toString('hex') };
+}
+
+test('review: a 10 MB Vercel message array is left unconverted past max_json_bytes, counted, memory flat; a small one is converted', TIMEOUT, async (t) => {
+  const peer = await startPeer();
+  t.after(() => peer.close());
+  const daemon = await start(t, { verbosity: 'normal', peerPort: peer.port });
+  await assertPrinted(daemon, await sdkClient(daemon, 'http/protobuf', 'warm-up'), 'warm-up');
+  const baseline = daemon.peakRssKiB();
+
+  const message = { role: 'user', content: [{ type: 'text', text: 'x' }] };
+  const big = JSON.stringify(Array.from({ length: 200_000 }, () => message));
+  const huge = vercelRequest(big, 'huge');
+  const small = vercelRequest(JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'small question' }] }]), 'small');
+  assert.ok(huge.bytes.length > 10 * 1000 * 1000, `${huge.bytes.length} bytes`);
+  for (const r of [huge, small]) {
+    const res = await postTraces(daemon, r.bytes);
+    assert.equal(res.status, 200, describeHttp(res));
+  }
+  await peer.waitForSpanIds([huge.spanId, small.spanId], 30000);
+  const attrsOf = (id) => attributeMap(peer.spans().find((e) => spanKey(e) === id).span.attributes);
+  assert.equal(messagesText(attrsOf(huge.spanId), 'gen_ai.input.messages'), undefined, 'the huge array is not converted');
+  assert.equal(attrsOf(huge.spanId).get('ai.prompt.messages')?.string?.length, big.length, 'and passes through whole');
+  assert.match(messagesText(attrsOf(small.spanId), 'gen_ai.input.messages') ?? '', /small question/);
+  const m = await daemon.metrics();
+  assert.equal(m.get('genai_normalize_skipped_attributes_total', { processor: 'genai_normalize', reason: 'too_large' }), 1, m.text);
+  // The request itself may take 16x its size while decoded (the decode bound), then it is
+  // queued; the 45x of the conversion must not come on top.
+  assertPeakWithin(t, daemon, baseline, 96 * KiB, 'vercel 10 MB');
+  t.diagnostic(`SIGTERM to exit: ${await assertSurvivesAndStops(daemon)} ms`);
+});
+
+// ---------------------------------------------------------------------------------------------
 // Finding 2: ResourceSpans.resource (a singular message field) repeated N times in one request.
 // protobuf-c merges repeats, copying the attribute array of the first each time: O(N^2) memory,
 // 1.6 GB for a 120 KB request.
