@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -286,6 +287,16 @@ static enum MHD_Result guarded_handler(void *cls, struct MHD_Connection *conn, c
 			  upload_data_size, con_cls);
 }
 
+/* True when the client's bytes wait in the kernel unread: the polling threads
+ * were busy with other requests, and the lateness is the collector's, not
+ * the client's. The deadline is enforced once they are read. */
+static bool unread_bytes(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Shuts down every connection past its deadline; libmicrohttpd then reads
  * end-of-file and closes it on its own thread. Returns how many were still
  * reading a request (timeouts to count). Called with g->lock held. */
@@ -296,7 +307,7 @@ static unsigned cut_late(struct http_guard *g, int64_t now)
 	for (struct conn_state *c = g->conns.next; c != &g->conns; c = c->next) {
 		int64_t deadline = atomic_load(&c->deadline);
 
-		if (!deadline || now <= deadline || !claim_timeout(c))
+		if (!deadline || now <= deadline || unread_bytes(c->fd) || !claim_timeout(c))
 			continue;
 		/* The phase before the shutdown: after it, the polling thread may
 		 * already be closing the request and marking it idle. */
