@@ -83,17 +83,6 @@ static void release_body(struct otlp_http_server *s, struct http_request *req)
 	req->len = req->cap = 0;
 }
 
-/* Whether the announced body would fit the budget now (a hint: nothing is
- * taken until the bytes arrive). */
-static bool fits_now(struct otlp_http_server *s, const struct http_request *req)
-{
-	size_t total = (size_t)s->config->max_request_bytes_in_flight;
-
-	return req->expected <= total - gc_byte_budget_used(s->budget, NULL) &&
-	       req->expected <= client_share(s->config) -
-					gc_byte_budget_used(s->budget, client_of(req));
-}
-
 /* Grows the body buffer to hold need bytes: to the announced length when
  * there is one, else doubling. GC_FULL when the budget has no room,
  * GC_ERROR when memory ran out. */
@@ -434,16 +423,6 @@ static struct http_request *start_request(struct otlp_http_server *s, struct MHD
 		memcpy(&req.client, info->client_addr,
 		       info->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 								: sizeof(struct sockaddr_in));
-	/* An early answer spares the client sending a body there is no room
-	 * for now; grow_body decides for what arrives. */
-	if (!fits_now(s, &req)) {
-		gc_counter_add(s->rejected_unavailable, 1);
-		*ret = respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
-				      "the collector holds its limit of request bodies "
-				      "(max_request_bytes_in_flight); retry later",
-				      req.format, req.origin);
-		goto refused;
-	}
 	{
 		struct http_request *r = malloc(sizeof(*r));
 
@@ -493,7 +472,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 
 			if (rc == GC_ERROR)
 				return MHD_NO;
-			if (rc == GC_FULL) {
+			if (rc == GC_FULL) { /* counted now: the end may never come */
+				gc_counter_add(s->rejected_unavailable, 1);
 				req->overloaded = true;
 				release_body(s, req);
 				return MHD_YES;
@@ -503,13 +483,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		req->len += n;
 		return MHD_YES;
 	}
-	if (req->overloaded) {
-		gc_counter_add(s->rejected_unavailable, 1);
+	if (req->overloaded)
 		return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
 				      "the collector holds its limit of request bodies "
 				      "(max_request_bytes_in_flight); retry later",
 				      req->format, req->origin);
-	}
 	if (req->too_large) {
 		gc_counter_add(s->rejected_too_large, 1);
 		return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
