@@ -6,8 +6,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(import.meta.dirname, '../../..');
+// Node 18 (Debian 12's) has no import.meta.dirname.
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEFAULT_CONFIG_FILE = path.join(REPO, 'config/default.yaml');
 
 // The variables default.yaml expands for its four addresses, all on loopback port 0.

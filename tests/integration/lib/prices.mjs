@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const REPO = path.resolve(import.meta.dirname, '../../..');
+// Node 18 (Debian 12's) has no import.meta.dirname.
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const LITELLM_FILE = path.join(REPO, 'tests/data/litellm_model_prices.json');
 export const LITELLM = JSON.parse(fs.readFileSync(LITELLM_FILE, 'utf8'));
 
