@@ -109,6 +109,7 @@ test('SIGHUP while the backend is down keeps the receivers serving and the uncha
 
   const before = await sendAll(client, 10, 50, 'before');
   assert.equal(before.acked.length, 500);
+  const baseline = daemon.peakRssKiB();
   await eventually(() => daemon.metrics(), (m) => m.get('otelcol_exporter_queue_size', EXPORTER) >= 9);
 
   // A new pipeline processor; receiver, exporter, extensions and telemetry as they were.
@@ -137,6 +138,10 @@ test('SIGHUP while the backend is down keeps the receivers serving and the uncha
 
   const m = await daemon.metrics();
   assert.equal(m.get('otelcol_exporter_send_failed_spans', EXPORTER), 0, m.text);
+  // A reload builds new pipelines beside the running ones and frees the old: no more than a
+  // few MiB, whatever the queue holds (it is kept, not copied).
+  const growth = daemon.peakRssKiB() - baseline;
+  assert.ok(growth < 32 * 1024, `the reload grew peak RSS by ${growth} KiB`);
   assert.ok(m.get('otelcol_exporter_queue_size', EXPORTER) >= 9, `the queue was kept\n${m.text}`);
 
   const backend = await startPeer({ port });
