@@ -25,8 +25,12 @@ static const struct gc_option grpc_options[] = {
 	  "concurrent calls (HTTP/2 streams) per connection" },
 	{ "max_recv_memory_mib", GC_OPT_INT, offsetof(struct otlp_grpc_config, max_recv_memory_mib),
 	  "256", 16, 1048576,
-	  "memory gRPC may hold for messages being received, all connections together; past it "
-	  "streams are cancelled" },
+	  "memory gRPC may hold for messages being received, all connections together; messages are "
+	  "read this many / (2 x max_recv_msg_size_mib) at a time, the other calls wait" },
+	{ "read_timeout", GC_OPT_DURATION, offsetof(struct otlp_grpc_config, read_timeout), "30s",
+	  1e9, 3600e9,
+	  "deadline for a call's whole request message, waiting for a read slot included; past it "
+	  "DEADLINE_EXCEEDED" },
 	{ "num_threads", GC_OPT_INT, offsetof(struct otlp_grpc_config, num_threads), "0", 0, 256,
 	  "completion-queue threads; 0 means one per core" },
 	{ 0 },

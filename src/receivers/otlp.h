@@ -11,7 +11,8 @@ struct otlp_grpc_config {
 	char *endpoint;
 	int64_t max_recv_msg_size_mib;
 	int64_t max_concurrent_streams;
-	int64_t max_recv_memory_mib; /* gRPC's transport memory (resource quota) */
+	int64_t max_recv_memory_mib; /* gRPC's transport memory (resource quota); sets read slots */
+	int64_t read_timeout; /* ns: a call's whole message, from its arrival */
 	int64_t num_threads; /* completion-queue threads; 0: one per core */
 };
 

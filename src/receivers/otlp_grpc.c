@@ -2,7 +2,14 @@
  * drained by exactly that thread. Every thread keeps requests posted for the
  * three Export methods and one generic request that answers UNIMPLEMENTED for
  * any other method. A call is answered OK only once its batch is in every
- * exporter's queue. */
+ * exporter's queue.
+ *
+ * Reads are admitted: gRPC lets a stream with a pending read send its whole
+ * announced message, and buffers it. So an Export call's message is read only
+ * once the call holds one of a fixed number of read slots; until then its
+ * stream may send no more than a small flow-control window. Calls wait for a
+ * slot in arrival order, and a sweeper thread cancels any call whose message
+ * has not arrived within read_timeout of the call's arrival. */
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
@@ -31,7 +38,10 @@ static const char *const method_paths[GC_SIGNAL_COUNT] = {
 };
 
 enum call_kind { CALL_EXPORT, CALL_GENERIC };
-enum call_state { CALL_REQUESTED, CALL_FINISHING };
+/* REQUESTED: posted, not yet arrived. WAITING: arrived, in the admission FIFO
+ * without a pending operation (owned by the FIFO). READING: holds a read slot,
+ * its RECV_MESSAGE posted or about to be. FINISHING: status sent. */
+enum call_state { CALL_REQUESTED, CALL_WAITING, CALL_READING, CALL_FINISHING };
 
 struct worker;
 
@@ -48,6 +58,34 @@ struct call {
 	grpc_byte_buffer *response;
 	grpc_slice status_details;
 	int cancelled;
+
+	/* Admission (CALL_EXPORT); links and timed_out under admission.lock. */
+	int64_t arrived_ns; /* monotonic; the read deadline counts from here */
+	char *client;	    /* peer address without its port; gpr-allocated, may be NULL */
+	struct call *prev, *next; /* in admission.waiting or admission.reading */
+	bool timed_out;	    /* the sweeper cut it while reading */
+	bool pinned;	    /* the sweeper is cancelling it: it must stay allocated */
+	bool released;	    /* its read ended while pinned: the sweeper frees it */
+};
+
+struct call_list {
+	struct call *head, *tail;
+	size_t count;
+};
+
+/* Read slots. The lock is a leaf: decisions are taken under it, and every gRPC
+ * call (start_batch, cancel) is made after it is released. */
+struct admission {
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* the sweeper sleeps on it */
+	struct call_list waiting; /* arrival order, so also deadline order */
+	struct call_list reading;
+	size_t slots, per_client, in_use;
+	bool stopping;	     /* no more admissions; new calls are refused */
+	bool sweeper_exit;
+	pthread_t sweeper;
+	bool sweeper_running;
+	struct call **expired; /* the sweeper's scratch: `slots` entries */
 };
 
 struct worker {
@@ -75,9 +113,11 @@ struct otlp_grpc_server {
 	pthread_cond_t shutdown_cond;
 	bool shutdown_done;
 
+	struct admission admission;
+
 	struct gc_receiver_metrics metrics;
 	gc_counter *rejected_invalid, *rejected_unavailable, *rejected_unimplemented,
-		*rejected_too_large;
+		*rejected_too_large, *rejected_timeout;
 };
 
 static void post_request(struct worker *w, enum call_kind kind, enum gc_signal signal)
@@ -96,8 +136,8 @@ static void post_request(struct worker *w, enum call_kind kind, enum gc_signal s
 	grpc_metadata_array_init(&c->request_md);
 	if (kind == CALL_EXPORT) {
 		rc = grpc_server_request_registered_call(s->server, s->methods[signal], &c->call,
-							 &c->deadline, &c->request_md,
-							 &c->payload, w->cq, w->cq, c);
+							 &c->deadline, &c->request_md, NULL,
+							 w->cq, w->cq, c);
 	} else {
 		grpc_call_details_init(&c->details);
 		rc = grpc_server_request_call(s->server, &c->call, &c->details, &c->request_md,
@@ -125,6 +165,7 @@ static void free_call(struct call *c)
 		grpc_byte_buffer_destroy(c->response);
 	if (c->state == CALL_FINISHING)
 		grpc_slice_unref(c->status_details);
+	gpr_free(c->client);
 	free(c);
 }
 
@@ -329,9 +370,10 @@ static void consume(struct call *c, const uint8_t *data, size_t len, bool inflat
 	free(err);
 }
 
-/* max_recv_msg_size_mib applies twice to a compressed message: to its size on
- * the wire, and to its size once inflated. */
-static void handle_export(struct call *c)
+/* Handles the message a call has read. max_recv_msg_size_mib applies twice to
+ * a compressed message: to its size on the wire, and to its size once
+ * inflated. */
+static void handle_message(struct call *c)
 {
 	struct otlp_grpc_server *s = c->worker->server;
 	size_t limit = (size_t)s->config->max_recv_msg_size_mib * 1048576;
@@ -340,12 +382,6 @@ static void handle_export(struct call *c)
 	size_t len;
 	char msg[160];
 
-	if (!gc_sink_accepts(s->sink, c->signal)) {
-		snprintf(msg, sizeof(msg), "no %s pipeline takes data from receiver %s",
-			 gc_signal_name(c->signal), s->id);
-		refuse(c, s->rejected_unimplemented, GRPC_STATUS_UNIMPLEMENTED, msg);
-		return;
-	}
 	if (!c->payload) {
 		refuse(c, s->rejected_invalid, GRPC_STATUS_INVALID_ARGUMENT,
 		       "the call carried no request message");
@@ -372,12 +408,307 @@ static void handle_export(struct call *c)
 	free(inflated);
 }
 
+static void list_append(struct call_list *l, struct call *c)
+{
+	c->next = NULL;
+	c->prev = l->tail;
+	if (l->tail)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->count++;
+}
+
+static void list_remove(struct call_list *l, struct call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+	l->count--;
+}
+
+static bool same_client(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* Under the lock: whether `c` may take a free slot now. A client address holds
+ * at most per_client slots, so one client sending slow messages leaves the
+ * other slots to others (they still wait behind it when it uses all of its
+ * share and others use the rest). Calls whose address is unknown share one
+ * share. O(slots). */
+static bool slot_free_for(const struct admission *a, const struct call *c)
+{
+	size_t same = 0;
+
+	if (a->in_use >= a->slots)
+		return false;
+	for (const struct call *r = a->reading.head; r; r = r->next)
+		if (same_client(r->client, c->client) || (!r->client && !c->client))
+			same++;
+	return same < a->per_client;
+}
+
+/* Under the lock: moves the first waiting call that may take a slot to the
+ * reading list, and returns it (the caller starts its read after unlocking). */
+static struct call *admit_next_locked(struct admission *a)
+{
+	for (struct call *c = a->waiting.head; c; c = c->next) {
+		if (a->in_use >= a->slots)
+			return NULL;
+		if (!slot_free_for(a, c))
+			continue;
+		list_remove(&a->waiting, c);
+		list_append(&a->reading, c);
+		c->state = CALL_READING;
+		a->in_use++;
+		return c;
+	}
+	return NULL;
+}
+
+/* What the worker does with a call whose read ended. */
+enum read_end {
+	READ_GO_ON,   /* handle the message (or the failure) */
+	READ_DROP,    /* cut by the sweeper, already answered: free it */
+	READ_HANDED,  /* cut and still being cancelled: the sweeper frees it */
+};
+
+static enum read_end release_slot(struct call *c);
+
+/* Posts the read of a call that holds a slot. Its completion arrives on the
+ * call's own worker, whichever thread posts it. */
+static void start_read(struct call *c)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	grpc_op op;
+	grpc_call_error rc;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->payload;
+	rc = grpc_call_start_batch(c->call, &op, 1, c, NULL);
+	if (rc == GRPC_CALL_OK)
+		return;
+	gc_warn(s->id, "cannot read a call's message: error %d", (int)rc);
+	switch (release_slot(c)) {
+	case READ_GO_ON:
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       "cannot read the message; retry later");
+		break;
+	case READ_DROP:
+		free_call(c);
+		break;
+	case READ_HANDED:
+		break;
+	}
+}
+
+/* A call that holds a slot is done reading (its read completed or could not be
+ * posted): frees the slot and starts the read of the next waiting call that
+ * may take it. Says who owns the call now when the sweeper cut it. */
+static enum read_end release_slot(struct call *c)
+{
+	struct admission *a = &c->worker->server->admission;
+	struct call *next = NULL;
+	enum read_end end = READ_GO_ON;
+
+	pthread_mutex_lock(&a->lock);
+	list_remove(&a->reading, c);
+	a->in_use--;
+	if (c->pinned) {
+		c->released = true;
+		end = READ_HANDED;
+	} else if (c->timed_out) {
+		end = READ_DROP;
+	}
+	if (!a->stopping)
+		next = admit_next_locked(a);
+	pthread_mutex_unlock(&a->lock);
+	if (next)
+		start_read(next);
+	return end;
+}
+
+/* A call has arrived: reads its message now if a slot is free, else queues it.
+ * The peer address is taken before the lock; it is only compared under it. */
+static void admit(struct call *c)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	struct admission *a = &s->admission;
+	char *peer = grpc_call_get_peer(c->call);
+	enum { READ_NOW, WAIT, REFUSE } decision;
+
+	if (peer) { /* "ipv4:10.0.0.1:5678", "ipv6:[::1]:5678": the port goes */
+		char *colon = strrchr(peer, ':');
+
+		if (colon && colon > strchr(peer, ':'))
+			*colon = '\0';
+	}
+	c->client = peer;
+	c->arrived_ns = gc_now_ns();
+	pthread_mutex_lock(&a->lock);
+	if (a->stopping) {
+		decision = REFUSE;
+	} else if (slot_free_for(a, c)) {
+		/* Calls still waiting while a slot is free wait for their
+		 * address's share; this one need not. */
+		list_append(&a->reading, c);
+		c->state = CALL_READING;
+		a->in_use++;
+		decision = READ_NOW;
+	} else {
+		list_append(&a->waiting, c);
+		c->state = CALL_WAITING;
+		decision = WAIT;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (decision == READ_NOW)
+		start_read(c);
+	else if (decision == REFUSE)
+		refuse(c, s->rejected_unavailable, GRPC_STATUS_UNAVAILABLE,
+		       "the receiver is shutting down; retry later");
+}
+
+static void handle_arrival(struct call *c)
+{
+	struct otlp_grpc_server *s = c->worker->server;
+	char msg[160];
+
+	if (!gc_sink_accepts(s->sink, c->signal)) {
+		snprintf(msg, sizeof(msg), "no %s pipeline takes data from receiver %s",
+			 gc_signal_name(c->signal), s->id);
+		refuse(c, s->rejected_unimplemented, GRPC_STATUS_UNIMPLEMENTED, msg);
+		return;
+	}
+	admit(c);
+}
+
+/* Cuts a call whose message did not arrive in time. The status goes to the
+ * client as trailers; DEADLINE_EXCEEDED because the server's receive deadline
+ * passed (OTLP exporters retry it), not because the server lacks resources. */
+static void cut_call(struct otlp_grpc_server *s, grpc_call *call)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "the request message did not arrive within read_timeout (%lld ms)",
+		 (long long)(s->config->read_timeout / 1000000));
+	grpc_call_cancel_with_status(call, GRPC_STATUS_DEADLINE_EXCEEDED, msg, NULL);
+	gc_counter_add(s->rejected_timeout, 1);
+}
+
+/* Under the lock: unlinks the waiting calls past their deadline into *cut (the
+ * sweeper owns them now), and pins the reading ones into a->expired (their
+ * worker owns them, but cannot free them while they are pinned). Returns how
+ * many were pinned. */
+static size_t collect_expired_locked(struct admission *a, int64_t deadline_arrival,
+				     struct call **cut)
+{
+	size_t n = 0;
+	struct call *c;
+
+	while ((c = a->waiting.head) && c->arrived_ns <= deadline_arrival) {
+		list_remove(&a->waiting, c);
+		c->next = *cut;
+		*cut = c;
+	}
+	for (c = a->reading.head; c; c = c->next)
+		if (!c->timed_out && c->arrived_ns <= deadline_arrival && n < a->slots) {
+			c->timed_out = true;
+			c->pinned = true;
+			a->expired[n++] = c;
+		}
+	return n;
+}
+
+/* Cuts calls at read_timeout, a few times per timeout (at most once a second,
+ * at least every 100 ms): a call is cut within a tenth of the timeout of its
+ * deadline. */
+static void *sweeper_main(void *arg)
+{
+	struct otlp_grpc_server *s = arg;
+	struct admission *a = &s->admission;
+	int64_t timeout = s->config->read_timeout;
+	int64_t period = timeout / 10 > GC_SEC(1) ? GC_SEC(1) : timeout / 10;
+	struct timespec ts;
+
+	if (period < GC_MS(100))
+		period = GC_MS(100);
+	pthread_mutex_lock(&a->lock);
+	while (!a->sweeper_exit) {
+		struct call *cut = NULL;
+		size_t n;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += (time_t)(period / GC_SEC(1));
+		ts.tv_nsec += (long)(period % GC_SEC(1));
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&a->wake, &a->lock, &ts);
+		if (a->sweeper_exit)
+			break;
+		n = collect_expired_locked(a, gc_now_ns() - timeout, &cut);
+		pthread_mutex_unlock(&a->lock);
+		while (cut) {
+			struct call *c = cut;
+
+			cut = c->next;
+			cut_call(s, c->call);
+			free_call(c);
+		}
+		for (size_t i = 0; i < n; i++)
+			cut_call(s, a->expired[i]->call);
+		pthread_mutex_lock(&a->lock);
+		for (size_t i = 0; i < n; i++) {
+			struct call *c = a->expired[i];
+
+			c->pinned = false;
+			if (c->released) { /* its read ended meanwhile: ours to free */
+				c->next = cut;
+				cut = c;
+			}
+		}
+		if (cut) {
+			pthread_mutex_unlock(&a->lock);
+			while (cut) {
+				struct call *c = cut;
+
+				cut = c->next;
+				free_call(c);
+			}
+			pthread_mutex_lock(&a->lock);
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
 static void handle_event(struct worker *w, struct call *c, bool ok)
 {
 	struct otlp_grpc_server *s = w->server;
 
 	if (c->state == CALL_FINISHING) {
 		free_call(c);
+		return;
+	}
+	if (c->state == CALL_READING) {
+		/* Cut by the sweeper, cancelled by the client or by shutdown:
+		 * nothing left to answer. */
+		enum read_end end = release_slot(c);
+
+		if (end == READ_GO_ON && ok)
+			handle_message(c);
+		else if (end != READ_HANDED)
+			free_call(c);
 		return;
 	}
 	if (!ok) { /* the server is shutting down: the request will not match */
@@ -388,7 +719,7 @@ static void handle_event(struct worker *w, struct call *c, bool ok)
 	if (!atomic_load(&s->shutting_down))
 		post_request(w, c->kind, c->signal);
 	if (c->kind == CALL_EXPORT) {
-		handle_export(c);
+		handle_arrival(c);
 	} else {
 		char msg[256];
 
@@ -433,13 +764,84 @@ static void register_metrics(struct otlp_grpc_server *s)
 	s->rejected_unavailable = gc_receiver_rejected(&s->metrics, "unavailable");
 	s->rejected_unimplemented = gc_receiver_rejected(&s->metrics, "unimplemented");
 	s->rejected_too_large = gc_receiver_rejected(&s->metrics, "too_large");
+	s->rejected_timeout = gc_receiver_rejected(&s->metrics, "timeout");
+}
+
+/* Read slots: what gRPC buffers for messages being read is bounded by about
+ * slots x 2 x max_recv_msg_size_mib (gRPC takes messages up to twice the limit,
+ * see otlp_grpc_start), so the slots are max_recv_memory_mib / (2 x
+ * max_recv_msg_size_mib): 256 / 32 = 8 by default. At least one more than the
+ * worker threads, so every thread can be reading and one more message is on
+ * its way. A client address takes at most half of them. */
+static int admission_init(struct otlp_grpc_server *s)
+{
+	struct admission *a = &s->admission;
+	int64_t slots = s->config->max_recv_memory_mib / (2 * s->config->max_recv_msg_size_mib);
+	pthread_condattr_t attr;
+
+	if (slots < (int64_t)s->n_workers + 1)
+		slots = (int64_t)s->n_workers + 1;
+	a->slots = (size_t)slots;
+	a->per_client = a->slots / 2 > 0 ? a->slots / 2 : 1;
+	a->expired = calloc(a->slots, sizeof(*a->expired));
+	if (!a->expired)
+		return GC_ERROR;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	return GC_OK;
+}
+
+/* Stops admitting and cancels the calls still waiting for a slot: they have no
+ * operation pending, so nothing else would ever end them and the server's
+ * shutdown would wait for them. */
+static void admission_stop(struct otlp_grpc_server *s)
+{
+	struct admission *a = &s->admission;
+	struct call *c;
+
+	pthread_mutex_lock(&a->lock);
+	a->stopping = true;
+	c = a->waiting.head;
+	a->waiting.head = a->waiting.tail = NULL;
+	a->waiting.count = 0;
+	pthread_mutex_unlock(&a->lock);
+	while (c) {
+		struct call *next = c->next;
+
+		grpc_call_cancel_with_status(c->call, GRPC_STATUS_UNAVAILABLE,
+					     "the receiver is shutting down; retry later", NULL);
+		gc_counter_add(s->rejected_unavailable, 1);
+		free_call(c);
+		c = next;
+	}
+}
+
+/* Joins the sweeper (after the server's shutdown, so calls reading until then
+ * are still cut at their deadline) and frees the admission state. */
+static void admission_destroy(struct admission *a)
+{
+	if (a->sweeper_running) {
+		pthread_mutex_lock(&a->lock);
+		a->sweeper_exit = true;
+		pthread_cond_signal(&a->wake);
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->sweeper, NULL);
+	}
+	if (a->expired) {
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->wake);
+		free(a->expired);
+	}
 }
 
 struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_config *config,
 					 struct gc_receiver_sink *sink, char **err)
 {
 	struct otlp_grpc_server *s = calloc(1, sizeof(*s));
-	grpc_arg args[5];
+	grpc_arg args[7];
 	grpc_channel_args chargs = { 0, args };
 	grpc_server_credentials *creds;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -482,21 +884,33 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	args[chargs.num_args].key = (char *)GRPC_ARG_RESOURCE_QUOTA;
 	args[chargs.num_args].value.pointer.p = s->quota;
 	args[chargs.num_args++].value.pointer.vtable = grpc_resource_quota_arg_vtable();
+	/* A stream without a pending read may send only its flow-control
+	 * window (the initial window, set by the lookahead), which gRPC then
+	 * holds: keep it small, since every call waiting for a read slot holds
+	 * one. Once a read is posted, gRPC opens the window to the whole
+	 * announced message, so honest messages are not slowed past one round
+	 * trip. The BDP probe would grow every stream's window with the
+	 * connection's throughput. Measured per waiting stream: ~26 KiB with
+	 * these two, ~75 KiB with gRPC's 64 KiB default, ~450 KiB and growing
+	 * with the probe on. */
+	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16384);
+	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 	s->server = grpc_server_create(&chargs, NULL);
 	for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
 		s->methods[sig] = grpc_server_register_method(
-			s->server, method_paths[sig], NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
-			0);
+			s->server, method_paths[sig], NULL, GRPC_SRM_PAYLOAD_NONE, 0);
 
 	s->n_workers = config->num_threads > 0 ? (size_t)config->num_threads
 					       : (size_t)(cores > 0 ? cores : 1);
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
-	if (!s->workers) {
+	if (!s->workers || admission_init(s) != GC_OK) {
 		gc_set_err(err, "%s: out of memory", id);
 		grpc_server_destroy(s->server);
 		grpc_resource_quota_unref(s->quota);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->shutdown_cond);
+		free(s->admission.expired);
+		free(s->workers);
 		free(s->id);
 		free(s);
 		return NULL;
@@ -528,6 +942,11 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 		}
 		w->running = true;
 	}
+	if (pthread_create(&s->admission.sweeper, NULL, sweeper_main, s)) {
+		gc_set_err(err, "%s: cannot start the gRPC read sweeper", id);
+		goto fail;
+	}
+	s->admission.sweeper_running = true;
 	gc_receiver_log_listening(id, "grpc", config->endpoint, port);
 	return s;
 fail:
@@ -543,6 +962,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 		return;
 	atomic_store(&s->shutting_down, true);
 	grpc_server_shutdown_and_notify(s->server, s->workers[0].cq, &s->shutdown_tag);
+	admission_stop(s);
 	if (!s->workers[0].running) {
 		/* Never served: drain the notification ourselves. */
 		grpc_server_cancel_all_calls(s->server);
@@ -567,6 +987,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 				pthread_cond_wait(&s->shutdown_cond, &s->lock);
 		}
 	pthread_mutex_unlock(&s->lock);
+	admission_destroy(&s->admission); /* no call is left to cut */
 	grpc_server_destroy(s->server);
 	grpc_resource_quota_unref(s->quota); /* the server holds its own reference */
 	for (size_t i = 0; i < s->n_workers; i++) {
