@@ -222,7 +222,8 @@ static void test_unknown_option_key(void **state)
 			    "randomization_factor)");
 	assert_config_error(RECEIVERS "        port: 4317\n",
 			    "test.yaml:5:9: otlp: unknown key 'port' (valid keys: endpoint, "
-			    "max_recv_msg_size_mib, max_concurrent_streams, num_threads)");
+			    "max_recv_msg_size_mib, max_concurrent_streams, max_recv_memory_mib, "
+			    "read_timeout, num_threads)");
 	assert_config_error("exporters:\n  otlp:\n    endpoint: x:1\n    tls: { insecure: true, "
 			    "ca: /x }\n",
 			    "test.yaml:4:28: otlp: unknown key 'ca' (valid keys: insecure, ca_file, "
