@@ -19,12 +19,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_THREAD__)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 #include "exporter.h"
 #include "grpc_args.h"
 #include "inflate.h"
 #include "log.h"
 #include "otlp.h"
 #include "receiver_metrics.h"
+
+/* A call's read may be posted by another thread than its worker (the one that
+ * freed a slot); gRPC's completion queue orders the post before the worker's
+ * handling, but ThreadSanitizer cannot see the uninstrumented library's
+ * locks, so the hand-over is declared to it. */
+#if defined(__SANITIZE_THREAD__)
+#define HANDED_OVER(p) __tsan_release(p)
+#define TAKEN_OVER(p) __tsan_acquire(p)
+#else
+#define HANDED_OVER(p) ((void)(p))
+#define TAKEN_OVER(p) ((void)(p))
+#endif
 
 /* Requests kept posted per method per thread, so a burst of calls does not wait
  * for a re-post. */
@@ -195,6 +211,7 @@ static void finish(struct call *c, grpc_status_code status, const char *details)
 	op->op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	op->data.recv_close_on_server.cancelled = &c->cancelled;
 	op++;
+	HANDED_OVER(c);
 	rc = grpc_call_start_batch(c->call, ops, (size_t)(op - ops), c, NULL);
 	if (rc != GRPC_CALL_OK) {
 		gc_warn(c->worker->server->id, "cannot answer a call: error %d", (int)rc);
@@ -494,6 +511,7 @@ static void start_read(struct call *c)
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_MESSAGE;
 	op.data.recv_message.recv_message = &c->payload;
+	HANDED_OVER(c);
 	rc = grpc_call_start_batch(c->call, &op, 1, c, NULL);
 	if (rc == GRPC_CALL_OK)
 		return;
@@ -696,6 +714,7 @@ static void handle_event(struct worker *w, struct call *c, bool ok)
 {
 	struct otlp_grpc_server *s = w->server;
 
+	TAKEN_OVER(c);
 	if (c->state == CALL_FINISHING) {
 		free_call(c);
 		return;
@@ -819,17 +838,24 @@ static void admission_stop(struct otlp_grpc_server *s)
 	}
 }
 
-/* Joins the sweeper (after the server's shutdown, so calls reading until then
- * are still cut at their deadline) and frees the admission state. */
+/* Joins the sweeper: after the server's shutdown, so calls reading until then
+ * are still cut at their deadline, and before the server is destroyed. */
+static void admission_stop_sweeper(struct admission *a)
+{
+	if (!a->sweeper_running)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->sweeper_exit = true;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->sweeper, NULL);
+	a->sweeper_running = false;
+}
+
+/* Frees the admission state, once no worker runs: completions of reads still
+ * queued when the server finished shutting down release their slots. */
 static void admission_destroy(struct admission *a)
 {
-	if (a->sweeper_running) {
-		pthread_mutex_lock(&a->lock);
-		a->sweeper_exit = true;
-		pthread_cond_signal(&a->wake);
-		pthread_mutex_unlock(&a->lock);
-		pthread_join(a->sweeper, NULL);
-	}
 	if (a->expired) {
 		pthread_mutex_destroy(&a->lock);
 		pthread_cond_destroy(&a->wake);
@@ -987,7 +1013,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 				pthread_cond_wait(&s->shutdown_cond, &s->lock);
 		}
 	pthread_mutex_unlock(&s->lock);
-	admission_destroy(&s->admission); /* no call is left to cut */
+	admission_stop_sweeper(&s->admission);
 	grpc_server_destroy(s->server);
 	grpc_resource_quota_unref(s->quota); /* the server holds its own reference */
 	for (size_t i = 0; i < s->n_workers; i++) {
@@ -1007,6 +1033,7 @@ void otlp_grpc_stop(struct otlp_grpc_server *s)
 		grpc_completion_queue_destroy(s->workers[i].cq);
 		free(s->workers[i].buf);
 	}
+	admission_destroy(&s->admission);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->shutdown_cond);
 	free(s->workers);
