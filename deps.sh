@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing genai-collector needs on Debian 12.
+# Installs what building, running and testing genai-collector needs on Debian 12,
+# make and the compiler included, then runs `make TARGET...` when targets are
+# given: `./deps.sh run` and `./deps.sh test` are the README's two commands.
+#   ./deps.sh [--with-node-modules] [TARGET...]
 # Safe to run again: apt-get and npm skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -31,4 +34,8 @@ fi
 
 if [ "${1:-}" = "--with-node-modules" ]; then
   (cd tests/integration && npm ci --no-audit --no-fund --loglevel=error)
+  shift
+fi
+if (($#)); then
+  exec make "$@"
 fi
