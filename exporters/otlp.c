@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#endif
-
 #include "exporter.h"
 #include "grpc_args.h"
 #include "log.h"
@@ -248,20 +244,10 @@ static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
 	grpc_slice_unref(slice);
 }
 
-/* gRPC releases the encoding on one of its threads after the send; its own
- * locks order that after the encode, but ThreadSanitizer cannot see them in
- * the uninstrumented library, so the hand-over is declared to it. */
-#if defined(__SANITIZE_THREAD__)
-#define HANDED_OVER(p) __tsan_release(p)
-#define TAKEN_OVER(p) __tsan_acquire(p)
-#else
-#define HANDED_OVER(p) ((void)(p))
-#define TAKEN_OVER(p) ((void)(p))
-#endif
-
+/* Called on one of gRPC's threads once the send is done with the encoding. */
 static void release_encoding(void *arena)
 {
-	TAKEN_OVER(arena);
+	GC_TAKEN_OVER(arena);
 	gc_arena_destroy(arena);
 }
 
@@ -282,7 +268,7 @@ static grpc_slice encode_request(const struct gc_batch *batch)
 		return slice;
 	}
 	gc_batch_encode(batch, buf);
-	HANDED_OVER(arena);
+	GC_HANDED_OVER(arena);
 	return grpc_slice_new_with_user_data(buf, size, release_encoding, arena);
 }
 

@@ -19,28 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_THREAD__)
-#include <sanitizer/tsan_interface.h>
-#endif
-
 #include "exporter.h"
 #include "grpc_args.h"
 #include "inflate.h"
 #include "log.h"
 #include "otlp.h"
 #include "receiver_metrics.h"
-
-/* A call's read may be posted by another thread than its worker (the one that
- * freed a slot); gRPC's completion queue orders the post before the worker's
- * handling, but ThreadSanitizer cannot see the uninstrumented library's
- * locks, so the hand-over is declared to it. */
-#if defined(__SANITIZE_THREAD__)
-#define HANDED_OVER(p) __tsan_release(p)
-#define TAKEN_OVER(p) __tsan_acquire(p)
-#else
-#define HANDED_OVER(p) ((void)(p))
-#define TAKEN_OVER(p) ((void)(p))
-#endif
 
 /* Requests kept posted per method per thread, so a burst of calls does not wait
  * for a re-post. */
@@ -211,7 +195,7 @@ static void finish(struct call *c, grpc_status_code status, const char *details)
 	op->op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	op->data.recv_close_on_server.cancelled = &c->cancelled;
 	op++;
-	HANDED_OVER(c);
+	GC_HANDED_OVER(c);
 	rc = grpc_call_start_batch(c->call, ops, (size_t)(op - ops), c, NULL);
 	if (rc != GRPC_CALL_OK) {
 		gc_warn(c->worker->server->id, "cannot answer a call: error %d", (int)rc);
@@ -511,7 +495,7 @@ static void start_read(struct call *c)
 	memset(&op, 0, sizeof(op));
 	op.op = GRPC_OP_RECV_MESSAGE;
 	op.data.recv_message.recv_message = &c->payload;
-	HANDED_OVER(c);
+	GC_HANDED_OVER(c);
 	rc = grpc_call_start_batch(c->call, &op, 1, c, NULL);
 	if (rc == GRPC_CALL_OK)
 		return;
@@ -714,7 +698,7 @@ static void handle_event(struct worker *w, struct call *c, bool ok)
 {
 	struct otlp_grpc_server *s = w->server;
 
-	TAKEN_OVER(c);
+	GC_TAKEN_OVER(c);
 	if (c->state == CALL_FINISHING) {
 		free_call(c);
 		return;
