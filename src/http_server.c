@@ -344,7 +344,7 @@ static void *sweep(void *arg)
 }
 
 /* libmicrohttpd's messages (one per refused connection under attack) at most
- * once per LOG_INTERVAL_NS, with control and non-ASCII bytes masked. */
+ * once per LOG_INTERVAL_NS; gc_log escapes what a client may have put in them. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct http_guard *g = cls;
@@ -362,9 +362,6 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
 		line[--n] = '\0';
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
 	dropped = atomic_exchange(&g->log_dropped, 0);
 	if (dropped)
 		gc_warn(g->component, "%s (and %u more server messages in the last %llds)", line,
