@@ -8,7 +8,7 @@ import grpc from '@grpc/grpc-js';
 import { startDaemon, eventually, sleep } from './lib/daemon.mjs';
 import { renderConfig } from './lib/config.mjs';
 import { startPeer, spanKey } from './lib/peer.mjs';
-import { RawClient, encodeTraceRequest, decodeTraceRequest, statusName, TRACE_EXPORT_PATH } from './lib/otlp.mjs';
+import { RawClient, encodeTraceRequest, decodeTraceRequest, assertGrpcStatus, TRACE_EXPORT_PATH } from './lib/otlp.mjs';
 import { smallRequest } from './lib/requests.mjs';
 
 const RECEIVER = { receiver: 'otlp', transport: 'grpc' };
@@ -37,10 +37,7 @@ describe('bad input on the OTLP/gRPC receiver', { timeout: 120_000 }, () => {
     await backend?.close();
   });
 
-  function assertStatus(res, code, what) {
-    assert.equal(res.code, code,
-      `${what}: expected ${statusName(code)}, got ${statusName(res.code)} "${res.details}"\n${daemon.describe()}`);
-  }
+  const assertStatus = (res, code, what) => assertGrpcStatus(res, code, what, daemon);
 
   // A valid export right after a bad one is answered OK and reaches the backend.
   async function assertStillServes(tag) {

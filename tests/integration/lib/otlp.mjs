@@ -2,6 +2,7 @@
 // Export*Service requests and google.rpc.Status, and a raw gRPC client that sends exact bytes and returns the status
 // instead of throwing.
 
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,4 +195,12 @@ export function gzipClient(address) {
 // Name of a gRPC status code, for readable assertion messages.
 export function statusName(code) {
   return Object.keys(grpc.status).find((k) => grpc.status[k] === code) ?? String(code);
+}
+
+// Asserts a call's status ({ code, details, error? } as RawClient and raw HTTP/2 calls resolve),
+// naming both codes and ending with the daemon's log.
+export function assertGrpcStatus(res, code, what, daemon) {
+  assert.equal(res.code, code,
+    `${what}: expected ${statusName(code)}, got ${statusName(res.code)} "${res.details}"` +
+    `${res.error ? ` (${res.error})` : ''}\n${daemon.describe()}`);
 }
