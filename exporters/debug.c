@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exporter.h"
+#include "request.h"
 #include "log.h"
 
 struct debug_config {
@@ -194,25 +195,35 @@ static void *debug_create(const char *id, const void *config, char **err)
 	return d;
 }
 
-static int debug_send(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err)
+/* Prints the request: its count always, its content above basic (decoded
+ * again from the bytes: the debug exporter is not on a fast path). */
+static int debug_send(void *self, struct gc_request *req, struct gc_send_result *res, char **err)
 {
 	struct debug_exporter *d = self;
+	const struct gc_metadata *md = req->metadata;
+	struct gc_batch *batch;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	gc_info(d->id, "%s: %zu %s", gc_signal_name(batch->signal), batch->items,
-		gc_signal_items(batch->signal));
+	(void)res;
+	gc_info(d->id, "%s: %zu %s", gc_signal_name(req->signal), req->items,
+		gc_signal_items(req->signal));
 	if (d->level == 0)
 		return GC_OK;
+	batch = gc_request_decode(req, err);
+	if (!batch)
+		return GC_RETRY; /* only memory can fail: the bytes were encoded here */
 	/* One write per batch keeps concurrent batches from interleaving. */
 	f = open_memstream(&text, &len);
-	if (!f)
-		return GC_OK;
-	if (d->level >= 2 && batch->metadata) {
+	if (!f) {
+		gc_batch_unref(batch);
+		return gc_set_err(err, "out of memory"), GC_RETRY;
+	}
+	if (d->level >= 2 && md) {
 		fputs(" metadata {", f);
-		for (size_t i = 0; i < batch->metadata->n; i++) {
-			const char *key = batch->metadata->keys[i], *value = batch->metadata->values[i];
+		for (size_t i = 0; i < md->n; i++) {
+			const char *key = md->keys[i], *value = md->values[i];
 
 			fputs(i ? ", " : "", f);
 			print_text(f, key, strlen(key));
@@ -229,6 +240,7 @@ static int debug_send(void *self, struct gc_batch *batch, struct gc_send_result 
 	else if (batch->signal == GC_SIGNAL_LOGS)
 		print_logs(f, batch->logs, d->level);
 	fclose(f);
+	gc_batch_unref(batch);
 	fwrite(text, 1, len, stdout);
 	fflush(stdout);
 	free(text);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exporter.h"
+#include "request.h"
 #include "grpc_args.h"
 #include "log.h"
 
@@ -244,38 +245,27 @@ static void read_partial_success(enum gc_signal signal, grpc_byte_buffer *bb,
 	grpc_slice_unref(slice);
 }
 
-/* Called on one of gRPC's threads once the send is done with the encoding. */
-static void release_encoding(void *arena)
+/* Called on one of gRPC's threads once the send is done with the bytes. */
+static void release_request(void *req)
 {
-	GC_TAKEN_OVER(arena);
-	gc_arena_destroy(arena);
+	GC_TAKEN_OVER(req);
+	gc_request_unref(req);
 }
 
-/* The encoded request as a slice over an arena block, which goes back to the
- * arena's block cache when gRPC is done with the slice (possibly after the call
- * returns, on another thread). */
-static grpc_slice encode_request(const struct gc_batch *batch)
+/* The encoded request as a slice over its bytes, no copy: gRPC holds a
+ * reference until it is done with them, possibly after the call returned, on
+ * another thread. */
+static grpc_slice request_slice(struct gc_request *req)
 {
-	size_t size = gc_batch_encoded_size(batch);
-	gc_arena *arena = gc_arena_create(size);
-	uint8_t *buf = arena ? gc_arena_alloc(arena, size ? size : 1) : NULL;
-	grpc_slice slice;
-
-	if (!buf) {
-		gc_arena_destroy(arena);
-		slice = grpc_slice_malloc(size);
-		gc_batch_encode(batch, GRPC_SLICE_START_PTR(slice));
-		return slice;
-	}
-	gc_batch_encode(batch, buf);
-	GC_HANDED_OVER(arena);
-	return grpc_slice_new_with_user_data(buf, size, release_encoding, arena);
+	gc_request_ref(req);
+	GC_HANDED_OVER(req);
+	return grpc_slice_new_with_user_data(req->data, req->len, release_request, req);
 }
 
-static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err)
+static int otlp_send(void *self, struct gc_request *req, struct gc_send_result *res, char **err)
 {
 	struct otlp_exporter *e = self;
-	grpc_slice payload = encode_request(batch);
+	grpc_slice payload = request_slice(req);
 	grpc_byte_buffer *request, *response = NULL;
 	grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
 	grpc_metadata_array initial_md, trailing_md;
@@ -294,7 +284,7 @@ static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *
 	grpc_metadata_array_init(&initial_md);
 	grpc_metadata_array_init(&trailing_md);
 	call = grpc_channel_create_call(e->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
-					e->methods[batch->signal], NULL, deadline, NULL);
+					e->methods[req->signal], NULL, deadline, NULL);
 	memset(ops, 0, sizeof(ops));
 	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
 	ops[0].data.send_initial_metadata.count = e->n_metadata;
@@ -322,7 +312,7 @@ static int otlp_send(void *self, struct gc_batch *batch, struct gc_send_result *
 		goto out;
 	}
 	if (status == GRPC_STATUS_OK) {
-		read_partial_success(batch->signal, response, res);
+		read_partial_success(req->signal, response, res);
 		rc = GC_OK;
 	} else {
 		gc_set_err(err, "%s: %.*s", status_name(status), (int)GRPC_SLICE_LENGTH(details),

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "exporter.h"
+#include "request.h"
 #include "google/rpc/status.pb-c.h"
 #include "log.h"
 
@@ -293,34 +294,35 @@ static void set_tls(CURL *h, const struct otlp_http_tls_config *tls)
 	}
 }
 
-static int otlp_http_send(void *self, struct gc_batch *batch, struct gc_send_result *res,
+static int otlp_http_send(void *self, struct gc_request *req, struct gc_send_result *res,
 			  char **err)
 {
 	struct otlp_http_exporter *e = self;
-	size_t size = gc_batch_encoded_size(batch), body_len = size;
-	gc_arena *arena = gc_arena_create(size + 64);
-	uint8_t *body = gc_arena_alloc(arena, size ? size : 1);
+	const uint8_t *body = req->data;
+	size_t body_len = req->len;
+	gc_arena *arena = NULL;
 	struct response r = { 0 };
 	CURL *h = take_handle(e);
 	CURLcode cc;
 	long status = 0;
 	int rc;
 
-	if (!h || !body) {
+	if (!h) {
 		rc = GC_RETRY;
 		gc_set_err(err, "out of memory");
 		goto out;
 	}
-	gc_batch_encode(batch, body);
 	if (!strcmp(e->config->compression, "gzip")) {
-		body = gzip_into(arena, body, size, &body_len);
+		arena = gc_arena_create(req->len / 2 + 64);
+		body = arena ? gzip_into(arena, req->data, req->len, &body_len) : NULL;
 		if (!body) {
-			rc = gc_set_err(err, "cannot gzip the request");
+			rc = GC_RETRY;
+			gc_set_err(err, "cannot gzip the request (out of memory)");
 			goto out;
 		}
 	}
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, e->urls[batch->signal]);
+	curl_easy_setopt(h, CURLOPT_URL, e->urls[req->signal]);
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -349,7 +351,7 @@ static int otlp_http_send(void *self, struct gc_batch *batch, struct gc_send_res
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 200 && status < 300) {
-		gc_read_partial_success(batch->signal, r.body, r.len, res);
+		gc_read_partial_success(req->signal, r.body, r.len, res);
 		rc = GC_OK;
 	} else {
 		char msg[300];

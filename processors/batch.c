@@ -1,13 +1,15 @@
-/* Processor batch: groups what arrives into batches of send_batch_size items, or
- * whatever arrived within timeout, and splits anything above
- * send_batch_max_size. Emits on the caller's thread when a batch fills and from
- * its own timer thread otherwise.
+/* Processor batch, kept for otelcol configs (batching belongs to the
+ * exporters' sending_queue.batch). Groups what arrives into batches of
+ * send_batch_size items, or whatever arrived within timeout, and splits
+ * anything above send_batch_max_size.
  *
- * Nothing is lost silently: when the next stage refuses (a full queue), ready
- * batches stay here and are offered again on the next tick, and new data is
- * refused with GC_FULL while more than max_held items wait, so backpressure
- * reaches the client. On shutdown, what cannot be delivered by the deadline is
- * counted as dropped. */
+ * It holds data: like otelcol's, it acknowledges on receipt, before the data
+ * reaches any exporter. It emits on the thread whose data filled a batch, or
+ * from the core's timer, never under its lock, and reserves room ahead before
+ * handing a batch on: when there is none the batch stays here, nothing ahead
+ * has run on it, and it is offered again shortly. New data is refused
+ * (backpressure to the client) while max_held items wait. What cannot be
+ * delivered by the shutdown deadline is counted as dropped. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,7 +17,7 @@
 #include <string.h>
 
 #include "component.h"
-#include "exporter.h"
+#include "timer.h"
 #include "log.h"
 #include "telemetry.h"
 
@@ -41,19 +43,20 @@ struct batch_proc {
 	const struct batch_config *config;
 	struct gc_consumer *next;
 	enum gc_signal signal;
+	struct gc_timer *timer;
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t timer;
-	bool timer_running, stopping;
-
+	bool stopping, emitting;
 	struct gc_batch **pending; /* arrived, not yet merged */
-	size_t n_pending, cap_pending, pending_items;
+	size_t n_pending, cap_pending, pending_items, pending_bytes;
+	size_t reserved_items, reserved_slots; /* promised to reservations */
 	int64_t first_pending_ns;
-	struct gc_batch **ready; /* merged and split, waiting for the next stage */
-	size_t n_ready, cap_ready, ready_items;
+	struct gc_batch **ready; /* merged and split, waiting for room ahead */
+	size_t n_ready, cap_ready, ready_items, ready_bytes;
 
-	gc_counter *dropped, *refused;
+	gc_counter *dropped_shutdown, *dropped_refused, *refused;
+	gc_counter *size_trigger, *timeout_trigger;
+	struct gc_gauge *held_items, *held_bytes;
 };
 
 static int batch_validate(const void *config, const struct gc_node *node, const char *id,
@@ -77,121 +80,189 @@ static size_t max_held(const struct batch_proc *b)
 	return (size_t)unit * 4;
 }
 
-static void push_ready(struct batch_proc *b, struct gc_batch *piece)
+/* Lock held. Room for one more entry in *v, or GC_ERROR. */
+static int grow(struct gc_batch ***v, size_t *cap, size_t need)
 {
-	if (b->n_ready == b->cap_ready) {
-		b->cap_ready = b->cap_ready ? b->cap_ready * 2 : 8;
-		b->ready = realloc(b->ready, b->cap_ready * sizeof(*b->ready));
-		if (!b->ready)
-			abort();
-	}
-	b->ready[b->n_ready++] = piece;
-	b->ready_items += piece->items;
+	size_t n = *cap ? *cap : 16;
+	struct gc_batch **grown;
+
+	if (need <= *cap)
+		return GC_OK;
+	while (n < need)
+		n *= 2;
+	grown = realloc(*v, n * sizeof(**v));
+	if (!grown)
+		return GC_ERROR;
+	*v = grown;
+	*cap = n;
+	return GC_OK;
 }
 
-/* Lock held. Merges pending into ready pieces. */
+/* Lock held. Merges pending into ready pieces. The ready list grows as
+ * needed; if it cannot, what was pending is counted as dropped. */
 static void cut(struct batch_proc *b)
 {
-	struct gc_batch *merged, **pieces;
-	size_t n;
+	struct gc_batch *merged, **pieces = NULL;
+	size_t n, items = b->pending_items;
 
 	if (!b->n_pending)
 		return;
 	merged = b->n_pending == 1 ? b->pending[0] : gc_batch_merge(b->pending, b->n_pending);
 	b->n_pending = 0;
 	b->pending_items = 0;
-	if (!merged) {
-		gc_error(b->id, "out of memory merging batches");
+	b->pending_bytes = 0;
+	n = merged ? gc_batch_split(merged, (size_t)b->config->send_batch_max_size, &pieces) : 0;
+	if (!n || grow(&b->ready, &b->cap_ready, b->n_ready + n)) {
+		for (size_t i = 0; i < n; i++)
+			gc_batch_unref(pieces[i]);
+		free(pieces);
+		gc_counter_add(b->dropped_refused, items);
+		gc_error(b->id, "out of memory: dropped %zu items", items);
 		return;
 	}
-	n = gc_batch_split(merged, (size_t)b->config->send_batch_max_size, &pieces);
-	for (size_t i = 0; i < n; i++)
-		push_ready(b, pieces[i]);
+	for (size_t i = 0; i < n; i++) {
+		b->ready[b->n_ready++] = pieces[i];
+		b->ready_items += pieces[i]->items;
+		b->ready_bytes += pieces[i]->bytes;
+	}
 	free(pieces);
 }
 
-/* Lock held. Offers ready pieces in order until the next stage refuses one. */
-static void emit_ready(struct batch_proc *b)
+/* Offers ready pieces in order until there is no room ahead; one thread at a
+ * time, with the lock released while a piece goes on. Returns true when some
+ * stayed for lack of room. */
+static bool emit(struct batch_proc *b)
 {
-	size_t done = 0;
+	bool blocked = false;
 
-	while (done < b->n_ready) {
-		struct gc_batch *piece = b->ready[done];
+	pthread_mutex_lock(&b->lock);
+	if (b->emitting) {
+		pthread_mutex_unlock(&b->lock);
+		return false;
+	}
+	b->emitting = true;
+	while (b->n_ready) {
+		struct gc_batch *piece = b->ready[0]; /* only the emitter takes from the front */
+		size_t items = piece->items, bytes = piece->bytes;
 		char *err = NULL;
-		int rc = gc_consume(b->next, gc_batch_ref(piece), &err);
+		int rc;
 
-		if (rc == GC_FULL) {
-			free(err);
-			break;
-		}
-		if (rc != GC_OK) {
-			gc_counter_add(b->dropped, piece->items);
-			gc_warn(b->id, "next stage refused %zu items: %s", piece->items,
-				err ? err : "?");
+		pthread_mutex_unlock(&b->lock);
+		rc = gc_reserve_and_consume(b->next, piece, &err);
+		if (rc == GC_ERROR) {
+			gc_counter_add(b->dropped_refused, items);
+			gc_warn(b->id, "next stage refused %zu items: %s", items, err ? err : "?");
 		}
 		free(err);
-		b->ready_items -= piece->items;
-		gc_batch_unref(piece);
-		done++;
+		pthread_mutex_lock(&b->lock);
+		if (rc == GC_FULL) {
+			blocked = true;
+			break;
+		}
+		memmove(b->ready, b->ready + 1, (b->n_ready - 1) * sizeof(*b->ready));
+		b->n_ready--;
+		b->ready_items -= items;
+		b->ready_bytes -= bytes;
 	}
-	if (!done)
-		return;
-	memmove(b->ready, b->ready + done, (b->n_ready - done) * sizeof(*b->ready));
-	b->n_ready -= done;
+	b->emitting = false;
+	pthread_mutex_unlock(&b->lock);
+	return blocked;
+}
+
+static int batch_reserve(void *self, struct gc_reservation *r, char **err)
+{
+	struct batch_proc *b = self;
+	size_t held;
+	int rc = GC_OK;
+
+	pthread_mutex_lock(&b->lock);
+	held = b->pending_items + b->ready_items + b->reserved_items;
+	if (b->stopping || held + r->load.items > max_held(b))
+		rc = GC_FULL;
+	else if (grow(&b->pending, &b->cap_pending, b->n_pending + b->reserved_slots + 1))
+		rc = GC_FULL;
+	if (rc == GC_OK) {
+		b->reserved_items += r->load.items;
+		b->reserved_slots++;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (rc != GC_OK) {
+		gc_counter_add(b->refused, r->load.items);
+		gc_set_err(err, "%s: downstream is full", b->id);
+	}
+	return rc;
+}
+
+static void batch_release(void *self, struct gc_reservation *r)
+{
+	struct batch_proc *b = self;
+
+	pthread_mutex_lock(&b->lock);
+	b->reserved_items -= r->load.items;
+	b->reserved_slots--;
+	pthread_mutex_unlock(&b->lock);
 }
 
 static int batch_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
 {
 	struct batch_proc *b = (struct batch_proc *)self;
+	struct gc_reservation own = { .load = gc_batch_load(batch) };
+	struct gc_reservation *r = gc_reservation_take(batch);
+	bool full, first;
 
+	if (!r) { /* handed on without a reservation: reserve now */
+		if (batch_reserve(b, &own, err) != GC_OK) {
+			gc_batch_unref(batch);
+			return GC_FULL;
+		}
+		r = &own;
+	}
 	pthread_mutex_lock(&b->lock);
-	if (b->stopping || b->pending_items + b->ready_items >= max_held(b)) {
-		pthread_mutex_unlock(&b->lock);
-		gc_counter_add(b->refused, batch->items);
-		gc_batch_unref(batch);
-		return gc_set_err(err, "%s: downstream is full", b->id), GC_FULL;
-	}
-	if (b->n_pending == b->cap_pending) {
-		b->cap_pending = b->cap_pending ? b->cap_pending * 2 : 16;
-		b->pending = realloc(b->pending, b->cap_pending * sizeof(*b->pending));
-		if (!b->pending)
-			abort();
-	}
-	if (!b->n_pending)
+	b->reserved_items -= r->load.items;
+	b->reserved_slots--;
+	first = !b->n_pending;
+	if (first)
 		b->first_pending_ns = gc_now_ns();
-	b->pending[b->n_pending++] = batch;
+	b->pending[b->n_pending++] = batch; /* room made at reserve */
 	b->pending_items += batch->items;
-	if (b->pending_items >= (size_t)b->config->send_batch_size) {
+	b->pending_bytes += batch->bytes;
+	full = b->pending_items >= (size_t)b->config->send_batch_size;
+	if (full)
 		cut(b);
-		emit_ready(b);
-	}
 	pthread_mutex_unlock(&b->lock);
+	if (full) {
+		gc_counter_add(b->size_trigger, 1);
+		if (emit(b))
+			gc_timer_arm_before(b->timer, gc_now_ns() + GC_MS(50));
+	} else if (first) {
+		gc_timer_arm_before(b->timer, gc_now_ns() + b->config->timeout);
+	}
 	return GC_OK;
 }
 
-static void *timer_main(void *arg)
+/* On the core's timer: cuts what waited `timeout`, offers what is ready, and
+ * schedules the next look. */
+static void on_timer(void *arg)
 {
 	struct batch_proc *b = arg;
-	int64_t tick = b->config->timeout;
+	int64_t now = gc_now_ns(), next = 0;
+	bool timed_out;
 
 	pthread_mutex_lock(&b->lock);
-	while (!b->stopping) {
-		struct timespec ts;
-		int64_t now = gc_now_ns(), wake = now + tick;
-
-		if (b->n_pending && b->first_pending_ns + tick > now)
-			wake = b->first_pending_ns + tick;
-		ts.tv_sec = wake / 1000000000LL;
-		ts.tv_nsec = wake % 1000000000LL;
-		pthread_cond_timedwait(&b->cond, &b->lock, &ts);
-		if (b->stopping)
-			break;
-		if (b->n_pending && gc_now_ns() - b->first_pending_ns >= tick)
-			cut(b);
-		emit_ready(b);
-	}
+	timed_out = b->n_pending && now - b->first_pending_ns >= b->config->timeout;
+	if (timed_out)
+		cut(b);
 	pthread_mutex_unlock(&b->lock);
-	return NULL;
+	if (timed_out)
+		gc_counter_add(b->timeout_trigger, 1);
+	if (emit(b))
+		next = gc_now_ns() + GC_MS(50); /* no room ahead: try again soon */
+	pthread_mutex_lock(&b->lock);
+	if (b->n_pending && (!next || b->first_pending_ns + b->config->timeout < next))
+		next = b->first_pending_ns + b->config->timeout;
+	pthread_mutex_unlock(&b->lock);
+	if (next)
+		gc_timer_arm_before(b->timer, next);
 }
 
 static struct gc_consumer *batch_consumer(void *self)
@@ -199,74 +270,107 @@ static struct gc_consumer *batch_consumer(void *self)
 	return &((struct batch_proc *)self)->base;
 }
 
-static void *batch_create(const char *id, const void *config, enum gc_signal signal,
-			  struct gc_consumer *next, char **err)
+static double held_items(void *arg)
 {
-	struct batch_proc *b = calloc(1, sizeof(*b));
-	pthread_condattr_t ca;
+	struct batch_proc *b = arg;
+	size_t n;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->pending_items + b->ready_items;
+	pthread_mutex_unlock(&b->lock);
+	return (double)n;
+}
+
+static double held_bytes(void *arg)
+{
+	struct batch_proc *b = arg;
+	size_t n;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->pending_bytes + b->ready_bytes;
+	pthread_mutex_unlock(&b->lock);
+	return (double)n;
+}
+
+static void register_metrics(struct batch_proc *b, const char *id)
+{
 	char labels[256];
 
-	b->base.consume = batch_consume;
-	b->id = strdup(id);
-	b->config = config;
-	b->next = next;
-	b->signal = signal;
-	pthread_mutex_init(&b->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&b->cond, &ca);
-	pthread_condattr_destroy(&ca);
 	snprintf(labels, sizeof(labels), "processor=\"%s\",reason=\"shutdown\"", id);
-	b->dropped = gc_metrics_counter("genai_collector_processor_dropped_items_total",
-					"Items a processor accepted but could not deliver.", labels);
+	b->dropped_shutdown = gc_metrics_counter(
+		"genai_collector_processor_dropped_items_total",
+		"Items a processor accepted but could not deliver.", labels);
+	snprintf(labels, sizeof(labels), "processor=\"%s\",reason=\"refused\"", id);
+	b->dropped_refused = gc_metrics_counter(
+		"genai_collector_processor_dropped_items_total",
+		"Items a processor accepted but could not deliver.", labels);
 	snprintf(labels, sizeof(labels), "processor=\"%s\"", id);
 	b->refused = gc_metrics_counter("genai_collector_processor_refused_items_total",
 					"Items refused with backpressure (the client retries).",
 					labels);
-	if (pthread_create(&b->timer, NULL, timer_main, b)) {
-		gc_set_err(err, "%s: cannot start its timer thread", id);
-		free(b->id);
+	b->size_trigger = gc_metrics_counter("otelcol_processor_batch_batch_size_trigger_send",
+					     "Batches sent because they reached send_batch_size.",
+					     labels);
+	b->timeout_trigger = gc_metrics_counter("otelcol_processor_batch_timeout_trigger_send",
+						"Batches sent because the timeout passed.", labels);
+	b->held_items = gc_metrics_gauge("genai_collector_processor_held_items",
+					 "Items a processor holds (acknowledged, not yet handed on).",
+					 labels, held_items, b);
+	b->held_bytes = gc_metrics_gauge("genai_collector_processor_held_bytes",
+					 "OTLP bytes of the items a processor holds.", labels,
+					 held_bytes, b);
+}
+
+static void *batch_create(const char *id, const void *config, enum gc_signal signal,
+			  struct gc_consumer *next, char **err)
+{
+	struct batch_proc *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->id = strdup(id)) || !(b->timer = gc_timer_new(on_timer, b))) {
+		if (b)
+			free(b->id);
 		free(b);
+		gc_set_err(err, "out of memory");
 		return NULL;
 	}
-	b->timer_running = true;
+	b->base.consume = batch_consume;
+	b->config = config;
+	b->next = next;
+	b->signal = signal;
+	pthread_mutex_init(&b->lock, NULL);
+	register_metrics(b, id);
 	return b;
 }
 
-/* Emits everything held, retrying refusals until deadline (the service's
- * shutdown_timeout), then counts and returns what is left. */
+/* Emits everything held, retrying while there is no room ahead until
+ * deadline (the service's shutdown_timeout), then counts and returns what is
+ * left. */
 static size_t batch_shutdown(void *self, int64_t deadline)
 {
 	struct batch_proc *b = self;
 	size_t dropped = 0;
 
+	gc_timer_free(b->timer);
+	b->timer = NULL;
 	pthread_mutex_lock(&b->lock);
 	b->stopping = true;
-	pthread_cond_broadcast(&b->cond);
-	pthread_mutex_unlock(&b->lock);
-	if (b->timer_running)
-		pthread_join(b->timer, NULL);
-	b->timer_running = false;
-	pthread_mutex_lock(&b->lock);
 	cut(b);
-	for (;;) {
+	pthread_mutex_unlock(&b->lock);
+	while (emit(b) && gc_now_ns() < deadline) {
 		struct timespec tick = { 0, 20 * 1000000 };
 
-		emit_ready(b);
-		if (!b->n_ready || gc_now_ns() >= deadline)
-			break;
-		pthread_mutex_unlock(&b->lock);
 		nanosleep(&tick, NULL);
-		pthread_mutex_lock(&b->lock);
 	}
+	pthread_mutex_lock(&b->lock);
 	for (size_t i = 0; i < b->n_ready; i++) {
 		dropped += b->ready[i]->items;
 		gc_batch_unref(b->ready[i]);
 	}
 	b->n_ready = 0;
+	b->ready_items = b->ready_bytes = 0;
 	pthread_mutex_unlock(&b->lock);
 	if (dropped) {
-		gc_counter_add(b->dropped, dropped);
+		gc_counter_add(b->dropped_shutdown, dropped);
 		gc_warn(b->id, "dropped %zu items at shutdown: the next stage stayed full until "
 			"the grace period ended", dropped);
 	}
@@ -277,8 +381,10 @@ static void batch_destroy(void *self)
 {
 	struct batch_proc *b = self;
 
-	if (b->timer_running)
+	if (b->timer)
 		batch_shutdown(b, gc_now_ns());
+	gc_metrics_gauge_remove(b->held_items);
+	gc_metrics_gauge_remove(b->held_bytes);
 	for (size_t i = 0; i < b->n_pending; i++)
 		gc_batch_unref(b->pending[i]);
 	for (size_t i = 0; i < b->n_ready; i++)
@@ -286,12 +392,13 @@ static void batch_destroy(void *self)
 	free(b->pending);
 	free(b->ready);
 	pthread_mutex_destroy(&b->lock);
-	pthread_cond_destroy(&b->cond);
 	free(b->id);
 	free(b);
 }
 
 static const struct gc_processor_ops batch_ops = {
+	.reserve = batch_reserve,
+	.release = batch_release,
 	.create = batch_create,
 	.consumer = batch_consumer,
 	.shutdown = batch_shutdown,
@@ -303,9 +410,11 @@ const struct gc_component_type gc_processor_batch = {
 	.kind = GC_KIND_PROCESSOR,
 	.signals = GC_SIGNAL_BIT(GC_SIGNAL_TRACES) | GC_SIGNAL_BIT(GC_SIGNAL_LOGS) |
 		   GC_SIGNAL_BIT(GC_SIGNAL_METRICS),
-	.help = "groups data into batches by size and time before the exporters",
+	.help = "groups data by size and time and acknowledges on receipt (otelcol's batch); "
+		"prefer the exporters' sending_queue.batch, which acknowledges once queued",
 	.config_size = sizeof(struct batch_config),
 	.options = batch_options,
 	.validate = batch_validate,
+	.holds_data = true,
 	.processor = &batch_ops,
 };

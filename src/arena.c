@@ -1,6 +1,7 @@
 #include "arena.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ struct gc_arena {
 	size_t limit; /* 0: none */
 	bool over_limit;
 };
+
+/* Bytes every live arena holds from the system (memory_limiter reads it). */
+static _Atomic size_t live_bytes;
 
 static struct {
 	pthread_mutex_t lock;
@@ -129,6 +133,7 @@ void gc_arena_destroy(gc_arena *arena)
 
 	if (!arena)
 		return;
+	atomic_fetch_sub_explicit(&live_bytes, arena->reserved, memory_order_relaxed);
 	for (b = arena->head; b; b = next) {
 		next = b->next;
 		block_free(b);
@@ -162,6 +167,7 @@ static void *alloc_slow(gc_arena *a, size_t size)
 	if (!b)
 		return NULL;
 	a->reserved += b->size;
+	atomic_fetch_add_explicit(&live_bytes, b->size, memory_order_relaxed);
 	if (a->head && size > a->next_size / 2 &&
 	    a->head->size - a->head->used > size / 4) {
 		b->next = a->head->next;
@@ -223,6 +229,11 @@ void gc_arena_set_limit(gc_arena *arena, size_t limit)
 bool gc_arena_over_limit(const gc_arena *arena)
 {
 	return arena->over_limit;
+}
+
+size_t gc_arena_live_bytes(void)
+{
+	return atomic_load_explicit(&live_bytes, memory_order_relaxed);
 }
 
 size_t gc_arena_used(const gc_arena *arena)

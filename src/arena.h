@@ -35,6 +35,10 @@ bool gc_arena_over_limit(const gc_arena *arena);
 size_t gc_arena_used(const gc_arena *arena);
 size_t gc_arena_reserved(const gc_arena *arena);
 
+/* Bytes all live arenas hold from the system: every batch, every encoded
+ * request, and configs (which are small). Read without a lock. */
+size_t gc_arena_live_bytes(void);
+
 /* Returns the blocks kept for reuse to the system (at exit, or to shrink). */
 void gc_arena_trim_cache(void);
 

@@ -191,6 +191,7 @@ struct gc_batch *gc_batch_decode(enum gc_signal signal, const uint8_t *buf, size
 		return NULL;
 	}
 	b->items = gc_batch_count(b);
+	b->bytes = len;
 	return b;
 }
 
@@ -219,6 +220,7 @@ struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, s
 	}
 	gc_arena_set_limit(b->arena, 0);
 	b->items = gc_batch_count(b);
+	b->bytes = len; /* JSON is larger than its protobuf: an upper bound */
 	return b;
 }
 
@@ -306,6 +308,7 @@ struct gc_batch *gc_batch_merge(struct gc_batch **inputs, size_t n)
 			memcpy(*outv + *outn, inv, *inn * sizeof(void *));
 		*outn += *inn;
 		out->items += inputs[i]->items;
+		out->bytes += inputs[i]->bytes;
 		out->parts[out->nparts++] = inputs[i];
 	}
 	return out;

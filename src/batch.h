@@ -12,6 +12,8 @@
 
 #include "arena.h"
 #include "common.h"
+
+struct gc_reservation;
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -39,6 +41,10 @@ struct gc_batch {
 		ProtobufCMessage *msg;
 	};
 	size_t items;		  /* spans, log records or metric data points */
+	size_t bytes;		  /* its size as OTLP protobuf on the wire (pieces of a
+				   * split: their share); what the bytes sizer reserves */
+	struct gc_reservation *reservation; /* room reserved ahead of the stage it is
+					     * handed to (component.h), or NULL */
 	struct gc_metadata *metadata; /* client metadata (include_metadata), or NULL */
 	struct gc_batch **parts;  /* batches this one points into (referenced) */
 	size_t nparts;

@@ -118,6 +118,7 @@ static void close_piece(struct splitter *sp)
 	if (!sp->cur)
 		return;
 	sp->cur->items = sp->cur_items;
+	sp->cur->bytes = sp->source->items ? sp->source->bytes * sp->cur_items / sp->source->items : 0;
 	sp->pieces[sp->n_pieces++] = sp->cur;
 	sp->cur = NULL;
 }

@@ -15,17 +15,55 @@
 enum gc_kind { GC_KIND_RECEIVER, GC_KIND_PROCESSOR, GC_KIND_EXPORTER, GC_KIND_EXTENSION };
 #define GC_KIND_COUNT 4
 
+/* What a batch takes in a queue, in each of the sizers' units: requests,
+ * items (spans, log records, data points) and bytes (OTLP protobuf). */
+struct gc_load {
+	size_t requests, items, bytes;
+};
+
+/* Room promised downstream for one batch before anything consumes it, so that
+ * data is either taken whole or refused before any stage ran on it (a refused
+ * client retries; nothing of its request stays behind to be duplicated).
+ * Whoever reserves points batch->reservation at it, hands the batch on, and
+ * releases it afterwards unless the stage that took the data (an exporter
+ * queue, or a processor that holds data) marked it used. */
+struct gc_reservation {
+	struct gc_load load;
+	bool used;
+};
+
 /* Where a stage hands a batch on. consume always takes over the caller's
- * reference, whatever it returns: GC_OK (accepted), GC_FULL (a queue was full;
- * nothing was kept), GC_ERROR (permanently refused). */
+ * reference, whatever it returns: GC_OK (accepted), GC_FULL (a queue was full
+ * or memory ran out; nothing was kept), GC_ERROR (permanently refused).
+ * reserve asks the stages ahead for room for r->load, all or nothing: up to the
+ * exporters' queues, or to the first processor that holds data. GC_OK or
+ * GC_FULL with *err; release gives an unused reservation back. */
 struct gc_consumer {
 	int (*consume)(struct gc_consumer *self, struct gc_batch *batch, char **err);
+	int (*reserve)(struct gc_consumer *self, struct gc_reservation *r, char **err);
+	void (*release)(struct gc_consumer *self, struct gc_reservation *r);
 };
 
 static inline int gc_consume(struct gc_consumer *c, struct gc_batch *batch, char **err)
 {
 	return c->consume(c, batch, err);
 }
+
+/* Reserves room for batch ahead of c, hands it on, and gives back what the
+ * stages ahead did not use: the one way a component that holds data emits.
+ * GC_FULL when there is no room: the batch stays the caller's (its reference
+ * is not taken) and nothing ahead ran on it. Otherwise the batch is taken:
+ * GC_OK, or GC_ERROR when a stage ahead refused or lost it (*err says why). */
+int gc_reserve_and_consume(struct gc_consumer *c, struct gc_batch *batch, char **err);
+
+/* For the stage that takes the data (an exporter queue, a processor that
+ * holds data): marks the batch's reservation used, detaches it from the
+ * batch (it lives on the reserver's stack) and returns it, or NULL when
+ * the batch came without one. */
+struct gc_reservation *gc_reservation_take(struct gc_batch *batch);
+
+/* The load a batch puts on a queue. */
+struct gc_load gc_batch_load(const struct gc_batch *batch);
 
 /* What a receiver feeds: every pipeline that lists it, per signal. */
 struct gc_receiver_sink;
@@ -55,6 +93,11 @@ struct gc_receiver_ops {
 };
 
 struct gc_processor_ops {
+	/* Processors that hold data only: room for r->load in what they hold
+	 * (GC_OK or GC_FULL), and its return. consume then marks the batch's
+	 * reservation used. */
+	int (*reserve)(void *self, struct gc_reservation *r, char **err);
+	void (*release)(void *self, struct gc_reservation *r);
 	/* One instance per pipeline that lists the processor. */
 	void *(*create)(const char *id, const void *config, enum gc_signal signal,
 			struct gc_consumer *next, char **err);
@@ -73,13 +116,16 @@ struct gc_send_result {
 	char *rejected_message;	  /* partial success message, heap, may be NULL */
 };
 
+struct gc_request;
+
 struct gc_exporter_ops {
 	/* config begins with struct gc_exporter_settings (exporter.h). */
 	void *(*create)(const char *id, const void *config, char **err);
-	/* Sends one batch. GC_OK, GC_RETRY (transient) or GC_ERROR (permanent).
-	 * Called from the queue's consumer threads, concurrently when
-	 * num_consumers > 1; never takes the batch's reference. */
-	int (*send)(void *self, struct gc_batch *batch, struct gc_send_result *res, char **err);
+	/* Sends one encoded request. GC_OK, GC_RETRY (transient) or GC_ERROR
+	 * (permanent). Called from the queue's consumer threads, concurrently when
+	 * num_consumers > 1, and again with the same request on a retry; may keep
+	 * a reference (gc_request_ref) past its return. */
+	int (*send)(void *self, struct gc_request *req, struct gc_send_result *res, char **err);
 	void (*destroy)(void *self);
 };
 
@@ -101,11 +147,15 @@ struct gc_component_type {
 	 * config node (may be NULL) for error positions. Optional. */
 	int (*validate)(const void *config, const struct gc_node *node, const char *id,
 			char **err);
-	/* A processor that must run before batch in a pipeline: batch may hand
-	 * the same data on twice (when the queues were full) and the pieces it
-	 * splits share their resource, so one that rewrites data in place, not
-	 * idempotently, would redo its work on data an exporter may be reading. */
-	bool before_batch;
+	/* Holds data past the call that brought it (batching, tail sampling): it
+	 * acknowledges on receipt, is where reservations ahead of it stop, counts
+	 * what it holds, and emits from the core's timer with
+	 * gc_reserve_and_consume. */
+	bool holds_data;
+	/* Rewrites data in place, not idempotently, so it must run before any
+	 * processor that holds data: what a holder emits shares resources and
+	 * scopes with other batches an exporter may be reading. */
+	bool before_holders;
 	const struct gc_receiver_ops *receiver;
 	const struct gc_processor_ops *processor;
 	const struct gc_exporter_ops *exporter;

@@ -162,12 +162,13 @@ static int resolve_ids(struct gc_config *c, enum gc_kind kind, struct gc_node *l
 			if ((*out)[j] == comp)
 				return gc_node_error(err, item, "%s lists '%s' twice", owner,
 						     item->value);
-			if (comp->type->before_batch && !strcmp((*out)[j]->type->name, "batch"))
+			if (comp->type->before_holders && (*out)[j]->type->holds_data)
 				return gc_node_error(err, item,
 						     "%s: processor '%s' must come before '%s' "
-						     "(batch may pass the same data on twice, and "
-						     "its pieces share resources)",
-						     owner, item->value, (*out)[j]->id);
+						     "('%s' holds data and emits batches whose "
+						     "resources are shared with others)",
+						     owner, item->value, (*out)[j]->id,
+						     (*out)[j]->id);
 		}
 		(*out)[i] = comp;
 	}

@@ -9,16 +9,37 @@
 #include <string.h>
 
 #include "config.h"
+#include "queue.h"
 #include "log.h"
 #include "telemetry.h"
+
+static const char *const sizer_choices[] = { "requests", "items", "bytes", NULL };
+
+static const struct gc_option batcher_options[] = {
+	{ "flush_timeout", GC_OPT_DURATION, offsetof(struct gc_batcher_settings, flush_timeout),
+	  "200ms", 1e6, 3600e9, "send what waited this long even when below min_size" },
+	{ "min_size", GC_OPT_INT, offsetof(struct gc_batcher_settings, min_size), "8192", 0,
+	  1e12, "send once this many items are queued (bytes with sizer: bytes)" },
+	{ "max_size", GC_OPT_INT, offsetof(struct gc_batcher_settings, max_size), "0", 0, 1e12,
+	  "never more in one send; larger requests are split (0: no limit)" },
+	{ 0 },
+};
 
 const struct gc_option gc_queue_options[] = {
 	{ "enabled", GC_OPT_BOOL, offsetof(struct gc_queue_settings, enabled), "true",
 	  .help = "false sends on the receiving thread and answers with the result" },
 	{ "num_consumers", GC_OPT_INT, offsetof(struct gc_queue_settings, num_consumers), "10", 1,
 	  256, "concurrent senders" },
+	{ "sizer", GC_OPT_STRING, offsetof(struct gc_queue_settings, sizer), "requests",
+	  .help = "unit of queue_size: requests, items (spans, log records, data points) or "
+		  "bytes (OTLP protobuf)",
+	  .choices = sizer_choices },
 	{ "queue_size", GC_OPT_INT, offsetof(struct gc_queue_settings, queue_size), "1000", 1,
-	  10000000, "batches held before new data is refused (UNAVAILABLE / 503)" },
+	  1e12, "what the exporter holds, queued and in flight, before new data is refused "
+		"(UNAVAILABLE / 503), in the sizer's unit" },
+	{ "batch", GC_OPT_SECTION, offsetof(struct gc_queue_settings, batch),
+	  .sub = batcher_options, .present = offsetof(struct gc_queue_settings, batch_set),
+	  .help = "join queued requests into larger sends (present: on)" },
 	{ 0 },
 };
 
@@ -75,11 +96,6 @@ int64_t gc_backoff_next(struct gc_backoff *b)
 	return (int64_t)delay;
 }
 
-struct queue_item {
-	struct gc_batch *batch;
-	struct queue_item *next;
-};
-
 /* Per-signal counters: otelcol_exporter_{sent,send_failed,enqueue_failed}_<items>. */
 struct signal_counters {
 	gc_counter *sent, *failed, *enqueue_failed, *rejected;
@@ -90,18 +106,12 @@ struct gc_exporter {
 	const struct gc_component_type *type;
 	const struct gc_exporter_settings *settings;
 	void *sender;
+	struct gc_queue *queue;	     /* NULL: sending_queue.enabled is false */
 
-	pthread_mutex_t lock;
-	pthread_cond_t not_empty; /* consumers wait here */
-	pthread_cond_t wake;	  /* interrupts backoff sleeps on drain deadline */
-	struct queue_item *head, **tail;
-	size_t queued;		  /* items in the list */
-	size_t reserved;	  /* slots promised by reserve, not yet pushed */
-	size_t in_flight;	  /* batches a consumer is sending */
-	size_t capacity;
-	bool stopping;		  /* no new data; consumers exit when empty */
-	bool abandon;		  /* deadline passed: stop retrying */
-	_Atomic size_t abandoned; /* items dropped because the deadline passed */
+	pthread_mutex_t lock;	     /* guards abandon for the backoff sleeps */
+	pthread_cond_t wake;	     /* interrupts backoff sleeps on drain deadline */
+	bool abandon;		     /* deadline passed: stop retrying */
+	_Atomic size_t abandoned;    /* items dropped because the deadline passed */
 
 	size_t n_threads;
 	pthread_t *threads;
@@ -117,86 +127,92 @@ const char *gc_exporter_id(const struct gc_exporter *e)
 static double gauge_size(void *arg)
 {
 	struct gc_exporter *e = arg;
-	size_t n;
 
-	pthread_mutex_lock(&e->lock);
-	n = e->queued;
-	pthread_mutex_unlock(&e->lock);
-	return (double)n;
+	return e->queue ? (double)gc_queue_size(e->queue) : 0;
 }
 
 static double gauge_capacity(void *arg)
 {
-	return (double)((struct gc_exporter *)arg)->capacity;
+	struct gc_exporter *e = arg;
+
+	return e->queue ? (double)e->queue->config.capacity : 0;
 }
 
-static void count_result(struct gc_exporter *e, struct gc_batch *b, bool ok, const char *why)
+static void count_result(struct gc_exporter *e, const struct gc_request *r, bool ok,
+			 const char *why)
 {
-	struct signal_counters *c = &e->counters[b->signal];
+	struct signal_counters *c = &e->counters[r->signal];
 
 	if (ok) {
-		gc_counter_add(c->sent, b->items);
+		gc_counter_add(c->sent, r->items);
 		return;
 	}
-	gc_counter_add(c->failed, b->items);
-	gc_warn(e->id, "dropped %zu %s: %s", b->items, gc_signal_items(b->signal), why);
+	gc_counter_add(c->failed, r->items);
+	gc_warn(e->id, "dropped %zu %s: %s", r->items, gc_signal_items(r->signal), why);
 }
 
-/* Sleeps until deadline unless the exporter is told to abandon. Lock held. */
+/* Sleeps delay_ns unless the exporter is told to abandon. Lock held. */
 static void sleep_locked(struct gc_exporter *e, int64_t delay_ns)
 {
-	struct timespec ts;
-	int64_t until;
+	int64_t until = gc_now_ns() + delay_ns;
+	struct timespec ts = { (time_t)(until / 1000000000LL), (long)(until % 1000000000LL) };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	until = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec + delay_ns;
-	ts.tv_sec = until / 1000000000LL;
-	ts.tv_nsec = until % 1000000000LL;
 	while (!e->abandon && gc_now_ns() < until)
 		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) == ETIMEDOUT)
 			break;
 }
 
-/* Sends one batch with retries; never takes the batch's reference. */
-static void send_with_retry(struct gc_exporter *e, struct gc_batch *b, uint64_t seed)
+static bool abandoning(struct gc_exporter *e)
 {
-	const struct gc_retry_settings *r = &e->settings->retry_on_failure;
+	bool a;
+
+	pthread_mutex_lock(&e->lock);
+	a = e->abandon;
+	pthread_mutex_unlock(&e->lock);
+	return a;
+}
+
+/* Sends one request with retries; the same bytes go out on every attempt.
+ * Never takes the request's reference. */
+static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_t seed)
+{
+	const struct gc_retry_settings *rs = &e->settings->retry_on_failure;
 	struct gc_backoff backoff;
 	int64_t start = gc_now_ns();
 
-	gc_backoff_init(&backoff, r, seed);
+	gc_backoff_init(&backoff, rs, seed);
 	for (int attempt = 1;; attempt++) {
 		struct gc_send_result res = { 0 };
 		char *err = NULL;
-		int rc = e->type->exporter->send(e->sender, b, &res, &err);
+		int rc = e->type->exporter->send(e->sender, r, &res, &err);
 		int64_t delay;
 
 		if (rc == GC_OK) {
-			count_result(e, b, true, NULL);
+			count_result(e, r, true, NULL);
 			if (res.rejected_items)
-				gc_counter_add(e->counters[b->signal].rejected, res.rejected_items);
+				gc_counter_add(e->counters[r->signal].rejected, res.rejected_items);
 			if (res.rejected_items || res.rejected_message)
 				gc_warn(e->id, "backend rejected %zu of %zu %s: %s",
-					res.rejected_items, b->items, gc_signal_items(b->signal),
+					res.rejected_items, r->items, gc_signal_items(r->signal),
 					res.rejected_message ? res.rejected_message : "");
 			free(res.rejected_message);
 			return;
 		}
 		free(res.rejected_message);
-		if (rc != GC_RETRY || !r->enabled) {
-			count_result(e, b, false, err ? err : "permanent error");
+		if (rc != GC_RETRY || !rs->enabled) {
+			count_result(e, r, false, err ? err : "permanent error");
 			free(err);
 			return;
 		}
 		delay = gc_backoff_next(&backoff);
 		if (res.retry_after_ns > delay)
 			delay = res.retry_after_ns;
-		if (r->max_elapsed_time && gc_now_ns() + delay - start > r->max_elapsed_time) {
+		if (rs->max_elapsed_time && gc_now_ns() + delay - start > rs->max_elapsed_time) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "giving up after %d attempts: %s", attempt,
 				 err ? err : "?");
-			count_result(e, b, false, why);
+			count_result(e, r, false, why);
 			free(err);
 			return;
 		}
@@ -209,47 +225,110 @@ static void send_with_retry(struct gc_exporter *e, struct gc_batch *b, uint64_t 
 		sleep_locked(e, delay);
 		if (e->abandon) {
 			pthread_mutex_unlock(&e->lock);
-			atomic_fetch_add(&e->abandoned, b->items);
-			count_result(e, b, false, "shutdown deadline reached while retrying");
+			atomic_fetch_add(&e->abandoned, r->items);
+			count_result(e, r, false, "shutdown deadline reached while retrying");
 			return;
 		}
 		pthread_mutex_unlock(&e->lock);
 	}
 }
 
+/* A request above max_size (items, or bytes with the bytes sizer) goes out in
+ * pieces: decoded, split by items, each piece encoded and sent on its own. */
+static void send_split(struct gc_exporter *e, struct gc_request *r, size_t max_items,
+		       uint64_t seed)
+{
+	char *err = NULL;
+	struct gc_batch *b = gc_request_decode(r, &err), **pieces = NULL;
+	size_t n, left = r->items;
+
+	if (!b) {
+		count_result(e, r, false, err ? err : "out of memory splitting a request");
+		free(err);
+		return;
+	}
+	b->metadata = (struct gc_metadata *)r->metadata; /* read only; r outlives b */
+	n = gc_batch_split(b, max_items, &pieces);
+	for (size_t i = 0; i < n; i++) {
+		struct gc_request *piece = gc_request_encode(pieces[i]);
+
+		if (!piece) {
+			struct gc_request rest = { .signal = r->signal, .items = left };
+
+			count_result(e, &rest, false, "out of memory splitting a request");
+			for (; i < n; i++)
+				gc_batch_unref(pieces[i]);
+			break;
+		}
+		left -= piece->items;
+		gc_batch_unref(pieces[i]);
+		send_with_retry(e, piece, seed++);
+		gc_request_unref(piece);
+	}
+	if (!n) {
+		struct gc_request rest = { .signal = r->signal, .items = left };
+
+		count_result(e, &rest, false, "out of memory splitting a request");
+	}
+	free(pieces);
+}
+
+/* The most items one send may carry, for a request of r's size. */
+static size_t split_items(const struct gc_exporter *e, const struct gc_request *r)
+{
+	const struct gc_queue_config *c = &e->queue->config;
+	size_t pieces;
+
+	if (!c->batching || !c->max_size)
+		return 0;
+	if (c->batch_sizer == GC_SIZER_ITEMS)
+		return r->items > c->max_size ? c->max_size : 0;
+	if (r->len <= c->max_size || r->items < 2)
+		return 0;
+	pieces = (r->len + c->max_size - 1) / c->max_size;
+	return (r->items + pieces - 1) / pieces;
+}
+
+/* Sends what one pop took: one request as it is, several joined into one. */
+static void send_popped(struct gc_exporter *e, struct gc_queue_batch *b, uint64_t seed)
+{
+	struct gc_request *r = b->n == 1 ? gc_request_ref(b->reqs[0])
+					 : gc_request_join(b->reqs, b->n);
+	size_t max_items;
+
+	if (!r) { /* out of memory: send them one by one */
+		for (size_t i = 0; i < b->n; i++)
+			send_with_retry(e, b->reqs[i], seed++);
+		return;
+	}
+	max_items = split_items(e, r);
+	if (max_items)
+		send_split(e, r, max_items, seed);
+	else
+		send_with_retry(e, r, seed);
+	gc_request_unref(r);
+}
+
 static void *consumer_main(void *arg)
 {
 	struct gc_exporter *e = arg;
 	uint64_t seed = (uint64_t)(uintptr_t)&seed ^ (uint64_t)gc_now_ns();
+	struct gc_queue_batch b = { 0 };
 
-	pthread_mutex_lock(&e->lock);
-	for (;;) {
-		struct queue_item *it;
-
-		while (!e->head && !e->stopping)
-			pthread_cond_wait(&e->not_empty, &e->lock);
-		if (!e->head)
-			break; /* stopping and empty */
-		it = e->head;
-		e->head = it->next;
-		if (!e->head)
-			e->tail = &e->head;
-		e->queued--;
-		e->in_flight++;
-		if (e->abandon) {
-			pthread_mutex_unlock(&e->lock);
-			atomic_fetch_add(&e->abandoned, it->batch->items);
-			count_result(e, it->batch, false, "shutdown deadline reached while queued");
+	while (gc_queue_pop(e->queue, &b)) {
+		if (abandoning(e)) {
+			for (size_t i = 0; i < b.n; i++) {
+				atomic_fetch_add(&e->abandoned, b.reqs[i]->items);
+				count_result(e, b.reqs[i], false,
+					     "shutdown deadline reached while queued");
+			}
 		} else {
-			pthread_mutex_unlock(&e->lock);
-			send_with_retry(e, it->batch, seed++);
+			send_popped(e, &b, seed);
+			seed += 0x9e3779b97f4a7c15ULL;
 		}
-		gc_batch_unref(it->batch);
-		free(it);
-		pthread_mutex_lock(&e->lock);
-		e->in_flight--;
+		gc_queue_ack(e->queue, &b);
 	}
-	pthread_mutex_unlock(&e->lock);
+	gc_queue_batch_free(&b);
 	return NULL;
 }
 
@@ -277,127 +356,129 @@ static void register_metrics(struct gc_exporter *e)
 			name, "Items the backend refused in a partial-success response.", labels);
 	}
 	e->size_gauge = gc_metrics_gauge("otelcol_exporter_queue_size",
-					 "Batches waiting in the sending queue.", labels,
-					 gauge_size, e);
+					 "What the sending queue holds, waiting and being sent, in its sizer's unit.",
+					 labels, gauge_size, e);
 	e->capacity_gauge = gc_metrics_gauge("otelcol_exporter_queue_capacity",
-					     "Capacity of the sending queue, in batches.", labels,
-					     gauge_capacity, e);
+					     "Capacity of the sending queue, in its sizer's unit.",
+					     labels, gauge_capacity, e);
+}
+
+static enum gc_sizer parse_sizer(const char *s)
+{
+	if (s && !strcmp(s, "items"))
+		return GC_SIZER_ITEMS;
+	if (s && !strcmp(s, "bytes"))
+		return GC_SIZER_BYTES;
+	return GC_SIZER_REQUESTS;
+}
+
+static struct gc_queue_config queue_config(const struct gc_queue_settings *s)
+{
+	struct gc_queue_config c = {
+		.sizer = parse_sizer(s->sizer),
+		.capacity = (size_t)s->queue_size,
+		.batching = s->batch_set,
+		.flush_timeout = s->batch.flush_timeout,
+		.min_size = (size_t)s->batch.min_size,
+		.max_size = (size_t)s->batch.max_size,
+	};
+
+	c.batch_sizer = c.sizer == GC_SIZER_BYTES ? GC_SIZER_BYTES : GC_SIZER_ITEMS;
+	return c;
+}
+
+static int start_consumers(struct gc_exporter *e, char **err)
+{
+	struct gc_queue_config qc = queue_config(&e->settings->sending_queue);
+
+	e->queue = gc_queue_memory_new(&qc);
+	e->n_threads = (size_t)e->settings->sending_queue.num_consumers;
+	e->threads = calloc(e->n_threads, sizeof(*e->threads));
+	if (!e->queue || !e->threads) {
+		e->n_threads = 0;
+		return gc_set_err(err, "%s: out of memory", e->id);
+	}
+	for (size_t i = 0; i < e->n_threads; i++) {
+		if (pthread_create(&e->threads[i], NULL, consumer_main, e)) {
+			e->n_threads = i;
+			return gc_set_err(err, "%s: cannot start sender threads", e->id);
+		}
+	}
+	return GC_OK;
 }
 
 struct gc_exporter *gc_exporter_create(const struct gc_component_config *comp, char **err)
 {
 	struct gc_exporter *e = calloc(1, sizeof(*e));
+	pthread_condattr_t ca;
 
-	if (!e) {
+	if (!e || !(e->id = strdup(comp->id))) {
+		free(e);
 		gc_set_err(err, "out of memory");
 		return NULL;
 	}
-	e->id = strdup(comp->id);
 	e->type = comp->type;
 	e->settings = comp->options;
-	e->tail = &e->head;
-	e->capacity = (size_t)e->settings->sending_queue.queue_size;
 	pthread_mutex_init(&e->lock, NULL);
-	pthread_cond_init(&e->not_empty, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&e->wake, &ca);
-		pthread_condattr_destroy(&ca);
-	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&e->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	e->sender = e->type->exporter->create(comp->id, comp->options, err);
-	if (!e->sender) {
-		gc_exporter_destroy(e);
-		return NULL;
-	}
+	if (!e->sender)
+		goto fail;
 	register_metrics(e);
-	if (e->settings->sending_queue.enabled) {
-		e->n_threads = (size_t)e->settings->sending_queue.num_consumers;
-		e->threads = calloc(e->n_threads, sizeof(*e->threads));
-		for (size_t i = 0; i < e->n_threads; i++) {
-			if (pthread_create(&e->threads[i], NULL, consumer_main, e)) {
-				e->n_threads = i;
-				gc_set_err(err, "%s: cannot start sender threads", e->id);
-				gc_exporter_drain(e, 0);
-				gc_exporter_destroy(e);
-				return NULL;
-			}
-		}
-	}
+	if (e->settings->sending_queue.enabled && start_consumers(e, err))
+		goto fail;
 	return e;
+fail:
+	gc_exporter_drain(e, 0);
+	gc_exporter_destroy(e);
+	return NULL;
 }
 
-bool gc_exporter_reserve(struct gc_exporter *e)
+int gc_exporter_reserve(struct gc_exporter *e, const struct gc_load *load)
 {
-	bool ok;
-
-	if (!e->settings->sending_queue.enabled)
-		return true;
-	pthread_mutex_lock(&e->lock);
-	ok = !e->stopping && e->queued + e->reserved < e->capacity;
-	if (ok)
-		e->reserved++;
-	pthread_mutex_unlock(&e->lock);
-	return ok;
+	return e->queue ? gc_queue_reserve(e->queue, load) : GC_OK;
 }
 
-void gc_exporter_refused(struct gc_exporter *e, const struct gc_batch *batch)
+void gc_exporter_release(struct gc_exporter *e, const struct gc_load *load)
 {
-	if (e->counters[batch->signal].enqueue_failed)
-		gc_counter_add(e->counters[batch->signal].enqueue_failed, batch->items);
+	if (e->queue)
+		gc_queue_release(e->queue, load);
 }
 
-void gc_exporter_unreserve(struct gc_exporter *e)
+void gc_exporter_refused(struct gc_exporter *e, enum gc_signal signal, size_t items)
 {
-	if (!e->settings->sending_queue.enabled)
-		return;
-	pthread_mutex_lock(&e->lock);
-	e->reserved--;
-	pthread_mutex_unlock(&e->lock);
+	if (e->counters[signal].enqueue_failed)
+		gc_counter_add(e->counters[signal].enqueue_failed, items);
 }
 
-void gc_exporter_push(struct gc_exporter *e, struct gc_batch *batch)
+void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
+		      const struct gc_load *reserved)
 {
-	struct queue_item *it;
-
-	if (!e->settings->sending_queue.enabled) {
-		send_with_retry(e, batch, (uint64_t)gc_now_ns());
-		gc_batch_unref(batch);
+	if (e->queue) {
+		gc_queue_push(e->queue, req, reserved);
 		return;
 	}
-	it = malloc(sizeof(*it));
-	if (!it)
-		abort();
-	it->batch = batch;
-	it->next = NULL;
-	pthread_mutex_lock(&e->lock);
-	e->reserved--;
-	*e->tail = it;
-	e->tail = &it->next;
-	e->queued++;
-	pthread_cond_signal(&e->not_empty);
-	pthread_mutex_unlock(&e->lock);
+	send_with_retry(e, req, (uint64_t)gc_now_ns());
+	gc_request_unref(req);
 }
 
 size_t gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns)
 {
 	struct timespec tick = { 0, 10 * 1000000 };
 
-	pthread_mutex_lock(&e->lock);
-	e->stopping = true;
-	pthread_cond_broadcast(&e->not_empty);
-	/* Queued and in-flight batches get until the deadline; then the consumers
-	 * abandon retries and drop what is left, counting it. */
-	while ((e->head || e->in_flight) && gc_now_ns() < deadline_ns) {
-		pthread_mutex_unlock(&e->lock);
-		nanosleep(&tick, NULL);
-		pthread_mutex_lock(&e->lock);
+	if (e->queue) {
+		gc_queue_stop(e->queue);
+		/* Queued and in-flight requests get until the deadline; then the
+		 * consumers abandon retries and drop what is left, counting it. */
+		while (!gc_queue_idle(e->queue) && gc_now_ns() < deadline_ns)
+			nanosleep(&tick, NULL);
 	}
+	pthread_mutex_lock(&e->lock);
 	e->abandon = true;
 	pthread_cond_broadcast(&e->wake);
-	pthread_cond_broadcast(&e->not_empty);
 	pthread_mutex_unlock(&e->lock);
 	for (size_t i = 0; i < e->n_threads; i++)
 		pthread_join(e->threads[i], NULL);
@@ -413,16 +494,9 @@ void gc_exporter_destroy(struct gc_exporter *e)
 	gc_metrics_gauge_remove(e->capacity_gauge);
 	if (e->sender)
 		e->type->exporter->destroy(e->sender);
-	while (e->head) {
-		struct queue_item *it = e->head;
-
-		e->head = it->next;
-		gc_batch_unref(it->batch);
-		free(it);
-	}
+	gc_queue_destroy(e->queue);
 	free(e->threads);
 	pthread_mutex_destroy(&e->lock);
-	pthread_cond_destroy(&e->not_empty);
 	pthread_cond_destroy(&e->wake);
 	free(e->id);
 	free(e);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "component.h"
+#include "request.h"
 
 struct gc_component_config;
 
@@ -21,10 +22,20 @@ struct gc_retry_settings {
 	double randomization_factor;
 };
 
+/* sending_queue.batch: joins requests before they go out. */
+struct gc_batcher_settings {
+	int64_t flush_timeout; /* ns */
+	int64_t min_size;      /* items (bytes with sizer: bytes) */
+	int64_t max_size;      /* 0: no limit */
+};
+
 struct gc_queue_settings {
 	bool enabled;
 	int64_t num_consumers;
-	int64_t queue_size; /* batches */
+	const char *sizer;   /* requests | items | bytes */
+	int64_t queue_size;  /* in the sizer's unit */
+	bool batch_set;	     /* a batch section is present */
+	struct gc_batcher_settings batch;
 };
 
 /* Every exporter's config struct starts with this. */
@@ -63,15 +74,18 @@ struct gc_exporter;
 /* Creates the type's sender and starts consumer threads. */
 struct gc_exporter *gc_exporter_create(const struct gc_component_config *comp, char **err);
 
-/* The fan-out's two-step enqueue: reserve a slot in every exporter first, then
- * push into each, so a batch is either in every queue or in none. reserve
- * returns false when the queue is full (or the exporter is stopping). */
-bool gc_exporter_reserve(struct gc_exporter *e);
-void gc_exporter_unreserve(struct gc_exporter *e);
-/* Counts a batch refused because this exporter's queue was full. */
-void gc_exporter_refused(struct gc_exporter *e, const struct gc_batch *batch);
-/* Pushes into a reserved slot; takes over a reference to batch. */
-void gc_exporter_push(struct gc_exporter *e, struct gc_batch *batch);
+/* The pipeline end's two-step enqueue (queue.h): reserve room in every
+ * exporter first, then push into each, so data is in every queue or in none.
+ * reserve returns GC_OK, or GC_FULL when the queue is full or stopping. */
+int gc_exporter_reserve(struct gc_exporter *e, const struct gc_load *load);
+void gc_exporter_release(struct gc_exporter *e, const struct gc_load *load);
+/* Counts items refused because this exporter's queue was full. */
+void gc_exporter_refused(struct gc_exporter *e, enum gc_signal signal, size_t items);
+/* Pushes req into the room reserved for `reserved`; takes over a reference to
+ * req. Without a queue (sending_queue.enabled: false) it sends on the caller's
+ * thread, retries included, and returns when done. */
+void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
+		      const struct gc_load *reserved);
 
 /* Stops accepting, sends what is queued until deadline_ns (CLOCK_MONOTONIC),
  * then gives up on what is left (counted as failed), joins the threads.

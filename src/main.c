@@ -13,6 +13,7 @@
 #include "json_bounded.h"
 #include "log.h"
 #include "service.h"
+#include "timer.h"
 
 static void usage(FILE *out)
 {
@@ -206,6 +207,7 @@ static int cmd_run(const char *path)
 		break;
 	}
 	gc_service_shutdown(svc);
+	gc_timers_shutdown();
 	free(src.text);
 	gc_arena_trim_cache();
 	curl_global_cleanup();

@@ -11,12 +11,23 @@
 #include "log.h"
 #include "telemetry.h"
 
-/* The last stage of a pipeline: puts a batch into every exporter's queue or
- * into none. */
+/* The last stage of a pipeline: encodes a batch once and puts the request
+ * into every exporter's queue, into the room reserved for it. */
 struct fanout {
 	struct gc_consumer base;
+	enum gc_signal signal;
 	size_t n;
 	struct gc_exporter **exporters;
+};
+
+/* How a processor is reached: consume goes to the processor; reserve goes to
+ * the first processor from here on that holds data, or to the fanout. */
+struct stage {
+	struct gc_consumer base;
+	struct gc_consumer *processor;	      /* the processor's own entry */
+	const struct gc_processor_ops *holder; /* set when it holds data */
+	void *holder_state;
+	struct gc_consumer *ahead;	      /* the next stage, or the fanout */
 };
 
 struct processor_rt {
@@ -28,6 +39,7 @@ struct pipeline_rt {
 	const struct gc_pipeline_config *config;
 	struct fanout fanout;
 	struct processor_rt *processors; /* config->n_processors entries */
+	struct stage *stages;		 /* one per processor */
 	struct gc_consumer *entry;
 };
 
@@ -77,25 +89,87 @@ struct gc_service {
 	bool grpc_initialized;
 };
 
-static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
+static int fanout_reserve(struct gc_consumer *self, struct gc_reservation *r, char **err)
 {
 	struct fanout *f = (struct fanout *)self;
 
 	for (size_t i = 0; i < f->n; i++) {
-		if (!gc_exporter_reserve(f->exporters[i])) {
+		if (gc_exporter_reserve(f->exporters[i], &r->load) != GC_OK) {
 			struct gc_exporter *full = f->exporters[i];
 
 			while (i-- > 0)
-				gc_exporter_unreserve(f->exporters[i]);
-			gc_exporter_refused(full, batch);
-			gc_set_err(err, "sending queue of exporter '%s' is full", gc_exporter_id(full));
-			gc_batch_unref(batch);
+				gc_exporter_release(f->exporters[i], &r->load);
+			gc_exporter_refused(full, f->signal, r->load.items);
+			gc_set_err(err, "sending queue of exporter '%s' is full",
+				   gc_exporter_id(full));
 			return GC_FULL;
 		}
 	}
-	for (size_t i = 0; i < f->n; i++)
-		gc_exporter_push(f->exporters[i], i + 1 < f->n ? gc_batch_ref(batch) : batch);
 	return GC_OK;
+}
+
+static void fanout_release(struct gc_consumer *self, struct gc_reservation *r)
+{
+	struct fanout *f = (struct fanout *)self;
+
+	for (size_t i = 0; i < f->n; i++)
+		gc_exporter_release(f->exporters[i], &r->load);
+}
+
+static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
+{
+	struct fanout *f = (struct fanout *)self;
+	struct gc_reservation own = { .load = gc_batch_load(batch) }, *r;
+	struct gc_request *req;
+
+	if (!batch->items) { /* processors dropped everything: nothing to send */
+		gc_batch_unref(batch);
+		return GC_OK;
+	}
+	req = gc_request_encode(batch);
+	if (!req) {
+		gc_batch_unref(batch);
+		return gc_set_err(err, "out of memory; retry later"), GC_FULL;
+	}
+	r = gc_reservation_take(batch);
+	gc_batch_unref(batch);
+	if (!r) { /* handed on without a reservation: reserve now */
+		if (fanout_reserve(self, &own, err) != GC_OK) {
+			gc_request_unref(req);
+			return GC_FULL;
+		}
+		r = &own;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		gc_exporter_push(f->exporters[i], i + 1 < f->n ? gc_request_ref(req) : req,
+				 &r->load);
+	return GC_OK;
+}
+
+static int stage_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
+{
+	struct stage *st = (struct stage *)self;
+
+	return gc_consume(st->processor, batch, err);
+}
+
+static int stage_reserve(struct gc_consumer *self, struct gc_reservation *r, char **err)
+{
+	struct stage *st = (struct stage *)self;
+
+	if (st->holder)
+		return st->holder->reserve(st->holder_state, r, err);
+	return st->ahead->reserve(st->ahead, r, err);
+}
+
+static void stage_release(struct gc_consumer *self, struct gc_reservation *r)
+{
+	struct stage *st = (struct stage *)self;
+
+	if (st->holder)
+		st->holder->release(st->holder_state, r);
+	else
+		st->ahead->release(st->ahead, r);
 }
 
 static struct gc_receiver_sink *sink_new(void)
@@ -184,34 +258,83 @@ static int attach_metadata(struct gc_batch *b, const struct gc_metadata *md)
 	return GC_OK;
 }
 
-/* Hands the request to every pipeline in r, decoding once per pipeline. */
+/* Decodes the request once per pipeline (pipelines never share a mutable
+ * batch) into b[0..n). GC_OK, GC_ERROR (bad input) or GC_FULL (memory). */
+static int decode_each(struct gc_batch **b, size_t n, enum gc_signal signal,
+		       enum gc_format format, const uint8_t *buf, size_t len,
+		       const struct gc_metadata *metadata, char **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		errno = 0;
+		b[i] = gc_batch_decode_as(signal, format, buf, len, err);
+		if (!b[i])
+			return errno == ENOMEM ? GC_FULL : GC_ERROR;
+		if (b[i]->items && metadata && attach_metadata(b[i], metadata)) {
+			gc_set_err(err, "out of memory; retry later");
+			return GC_FULL;
+		}
+	}
+	return GC_OK;
+}
+
+/* Hands the request to every pipeline in r, all or nothing: room is reserved
+ * in every pipeline before any of them runs, so a full queue in one leaves
+ * nothing in the others for the client's retry to duplicate. */
 static int consume_routes(struct routes *r, enum gc_signal signal, enum gc_format format,
 			  const uint8_t *buf, size_t len, const struct gc_metadata *metadata,
 			  size_t *items, char **err)
 {
-	for (size_t i = 0; i < r->n[signal]; i++) {
-		struct gc_batch *b;
-		int rc;
+	size_t n = r->n[signal], reserved = 0;
+	struct gc_batch *stack_b[4] = { 0 }, **b = stack_b;
+	struct gc_reservation stack_res[4], *res = stack_res;
+	int rc = GC_OK;
 
-		errno = 0;
-		b = gc_batch_decode_as(signal, format, buf, len, err);
-		if (!b)
-			return errno == ENOMEM ? GC_FULL : GC_ERROR;
-		if (!b->items) { /* valid but empty: accepted, nothing to send */
-			gc_batch_unref(b);
-			return GC_OK;
-		}
-		if (metadata && attach_metadata(b, metadata)) {
-			gc_batch_unref(b);
+	if (n > 4) {
+		b = calloc(n, sizeof(*b));
+		res = calloc(n, sizeof(*res));
+		if (!b || !res) {
 			gc_set_err(err, "out of memory; retry later");
-			return GC_FULL;
+			rc = GC_FULL;
+			goto out;
 		}
-		*items = b->items;
-		rc = gc_consume(r->entries[signal][i], b, err);
-		if (rc != GC_OK)
-			return rc;
 	}
-	return GC_OK;
+	rc = decode_each(b, n, signal, format, buf, len, metadata, err);
+	if (rc != GC_OK || !b[0]->items) /* bad, or valid and empty: nothing to send */
+		goto out;
+	*items = b[0]->items;
+	for (; reserved < n; reserved++) {
+		struct gc_consumer *entry = r->entries[signal][reserved];
+
+		res[reserved] = (struct gc_reservation){ .load = gc_batch_load(b[reserved]) };
+		if (entry->reserve(entry, &res[reserved], err) != GC_OK) {
+			rc = GC_FULL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct gc_consumer *entry = r->entries[signal][i];
+		int one;
+
+		b[i]->reservation = &res[i];
+		one = gc_consume(entry, b[i], err);
+		b[i] = NULL;
+		if (!res[i].used)
+			entry->release(entry, &res[i]);
+		if (one != GC_OK && rc == GC_OK)
+			rc = one;
+	}
+	reserved = 0;
+out:
+	while (reserved-- > 0)
+		r->entries[signal][reserved]->release(r->entries[signal][reserved],
+						      &res[reserved]);
+	for (size_t i = 0; i < n; i++)
+		gc_batch_unref(b[i]);
+	if (b != stack_b) {
+		free(b);
+		free(res);
+	}
+	return rc;
 }
 
 int gc_sink_consume(struct gc_receiver_sink *sink, enum gc_signal signal,
@@ -244,25 +367,39 @@ static int build_pipeline(struct gc_service *s, const struct gc_pipeline_config 
 
 	p->config = pc;
 	p->fanout.base.consume = fanout_consume;
+	p->fanout.base.reserve = fanout_reserve;
+	p->fanout.base.release = fanout_release;
+	p->fanout.signal = pc->signal;
 	p->fanout.n = pc->n_exporters;
 	p->fanout.exporters = calloc(pc->n_exporters + 1, sizeof(*p->fanout.exporters));
 	p->processors = calloc(pc->n_processors + 1, sizeof(*p->processors));
-	if (!p->fanout.exporters || !p->processors)
+	p->stages = calloc(pc->n_processors + 1, sizeof(*p->stages));
+	if (!p->fanout.exporters || !p->processors || !p->stages)
 		return gc_set_err(err, "out of memory");
 	for (size_t i = 0; i < pc->n_exporters; i++)
 		p->fanout.exporters[i] =
 			s->exporters[index_of(s->config, GC_KIND_EXPORTER, pc->exporters[i])];
 	next = &p->fanout.base;
-	/* Built back to front: each processor hands on to the one after it. */
+	/* Built back to front: each processor hands on to the stage after it. */
 	for (size_t i = pc->n_processors; i-- > 0;) {
 		const struct gc_component_config *c = pc->processors[i];
 		struct processor_rt *pr = &p->processors[i];
+		struct stage *st = &p->stages[i];
 
 		pr->ops = c->type->processor;
 		pr->state = pr->ops->create(c->id, c->options, pc->signal, next, err);
 		if (!pr->state)
 			return GC_ERROR;
-		next = pr->ops->consumer(pr->state);
+		st->base.consume = stage_consume;
+		st->base.reserve = stage_reserve;
+		st->base.release = stage_release;
+		st->processor = pr->ops->consumer(pr->state);
+		st->ahead = next;
+		if (c->type->holds_data) {
+			st->holder = pr->ops;
+			st->holder_state = pr->state;
+		}
+		next = &st->base;
 	}
 	p->entry = next;
 	return GC_OK;
@@ -549,6 +686,7 @@ static size_t teardown(struct gc_service *s, bool free_config, bool draining)
 			if (p->processors[j].state)
 				p->processors[j].ops->destroy(p->processors[j].state);
 		free(p->processors);
+		free(p->stages);
 		free(p->fanout.exporters);
 	}
 	for (size_t i = 0; i < s->n_exporters; i++) {

@@ -711,6 +711,6 @@ const struct gc_component_type gc_processor_pii_redact = {
 	.config_size = sizeof(struct pii_redact_config),
 	.options = pii_redact_options,
 	.validate = pii_redact_validate,
-	.before_batch = true,
+	.before_holders = true,
 	.processor = &pii_redact_ops,
 };

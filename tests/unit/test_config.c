@@ -270,7 +270,7 @@ static void test_out_of_bounds(void **state)
 	assert_config_error("exporters:\n  debug:\n    timeout: 2h\n",
 			    "test.yaml:3:14: debug: 'timeout' must be between 1ms and 3600s");
 	assert_config_error("exporters:\n  debug:\n    sending_queue: { queue_size: 0 }\n",
-			    "test.yaml:3:34: debug: 'queue_size' must be between 1 and 10000000");
+			    "test.yaml:3:34: debug: 'queue_size' must be between 1 and 1000000000000");
 	assert_config_error("exporters:\n  debug:\n    retry_on_failure: { randomization_factor: "
 			    "1.5 }\n",
 			    "test.yaml:3:47: debug: 'randomization_factor' must be between 0 and 1");
@@ -342,13 +342,14 @@ static void test_pipeline_undefined_components(void **state)
 			    "service:\n  pipelines:\n    traces:\n      receivers: [otlp, otlp]\n"
 			    "      exporters: [debug]\n",
 			    "test.yaml:10:25: pipeline 'traces' lists 'otlp' twice");
-	/* pii_redact rewrites in place: after batch it could see data twice. */
+	/* pii_redact rewrites in place: after a processor that holds data it
+	 * would write into resources shared between emitted batches. */
 	assert_config_error(RECEIVERS EXPORTERS "processors:\n  batch/b:\n  pii_redact:\n"
 			    "service:\n  pipelines:\n    logs:\n      receivers: [otlp]\n"
 			    "      processors: [batch/b, pii_redact]\n      exporters: [debug]\n",
 			    "test.yaml:14:29: pipeline 'logs': processor 'pii_redact' must come "
-			    "before 'batch/b' (batch may pass the same data on twice, and its pieces "
-			    "share resources)");
+			    "before 'batch/b' ('batch/b' holds data and emits batches whose "
+			    "resources are shared with others)");
 }
 
 static void test_pipeline_without_receivers_or_exporters(void **state)
