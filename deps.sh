@@ -14,7 +14,7 @@ packages=(
   libcurl4-openssl-dev libnghttp2-dev libssl-dev zlib1g-dev
   libvectorscan-dev libcmocka-dev
 )
-tools=(clang valgrind nodejs npm)
+tools=(clang valgrind nodejs npm prometheus)
 
 missing=()
 for p in "${packages[@]}" "${tools[@]}"; do
