@@ -520,6 +520,11 @@ static void *genai_cost_create(const char *id, const void *config, enum gc_signa
 			c->prices_file, gc_price_table_size(t));
 	else
 		gc_info(id, "%zu priced models", gc_price_table_size(t));
+	/* max_unknown_models bounds this processor's series of the family: the
+	 * registry's cap stays the default headroom above it. */
+	gc_metrics_family("genai_cost_unknown_model_spans_total",
+			  "Spans with token usage whose model has no price.", GC_METRIC_COUNTER, NULL,
+			  0, NULL, 0, GC_METRICS_DEFAULT_MAX_SERIES + (size_t)c->max_unknown_models);
 	snprintf(labels, sizeof(labels), "processor=\"%s\"", id);
 	g->priced = gc_metrics_counter("genai_cost_priced_spans_total",
 				       "Spans given a gen_ai.usage.cost.", labels);
