@@ -12,19 +12,9 @@
 #include "component.h"
 #include "log.h"
 #include "pii_redact/pii.h"
+#include "pii_redact/plan.h"
 #include "span.h"
 #include "telemetry.h"
-
-struct pii_redact_config {
-	struct gc_strlist enabled_types;
-	const struct gc_node *operators;
-	char *hmac_key;
-	const struct gc_node *allowed_keys;
-	struct gc_strlist blocked_keys;
-	struct gc_strlist hash_keys;
-	const struct gc_node *custom;
-	bool scan_resource;
-};
 
 static const struct gc_option pii_redact_options[] = {
 	{ "enabled_types", GC_OPT_STRLIST, offsetof(struct pii_redact_config, enabled_types),
@@ -49,33 +39,6 @@ static const struct gc_option pii_redact_options[] = {
 	{ 0 },
 };
 
-static const char *const default_allowed[] = {
-	"gen_ai.request.model",	 "gen_ai.response.model", "gen_ai.usage.*",
-	"gen_ai.provider.name",	 "gen_ai.system",	  "gen_ai.operation.name",
-	"gen_ai.response.id",	 "gen_ai.response.finish_reasons", "pii.redacted.count",
-	"pii.redacted.types",
-};
-
-/* Pseudo-types for the key rules, counted after the engine's types. */
-enum { KEY_BLOCKED, KEY_HASHED, KEY_RULE_TYPES };
-static const char *const key_rule_names[KEY_RULE_TYPES] = { "BLOCKED_KEY", "HASHED_KEY" };
-
-struct key_list {
-	size_t n;
-	struct key_pattern {
-		char *text;
-		size_t len;
-		bool prefix; /* written with a trailing '*' */
-	} *items;
-};
-
-/* Everything the configuration says, checked: what validate and create share. */
-struct plan {
-	struct pii_engine_config engine;
-	struct pii_custom custom[PII_MAX_CUSTOM];
-	struct key_list allowed, blocked, hashed;
-};
-
 struct pii_redact {
 	struct gc_consumer base;
 	char *id;
@@ -83,261 +46,22 @@ struct pii_redact {
 	struct gc_consumer *next;
 	enum gc_signal signal;
 	struct pii_engine *engine;
-	struct key_list allowed, blocked, hashed;
+	struct pii_key_list allowed, blocked, hashed;
 	unsigned n_types; /* engine types, then the key rule types */
-	unsigned order[PII_MAX_TYPES + KEY_RULE_TYPES]; /* types sorted by name */
-	gc_counter *redactions[PII_MAX_TYPES + KEY_RULE_TYPES];
+	unsigned order[PII_MAX_TYPES + PII_KEY_RULE_TYPES]; /* types sorted by name */
+	gc_counter *redactions[PII_MAX_TYPES + PII_KEY_RULE_TYPES];
 	gc_counter *scanned_bytes;
 };
 
 #define K_COUNT GC_STR("pii.redacted.count")
 #define K_TYPES GC_STR("pii.redacted.types")
 
-static void key_list_free(struct key_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->items[i].text);
-	free(l->items);
-	memset(l, 0, sizeof(*l));
-}
-
-static int key_list_add(struct key_list *l, const char *key)
-{
-	struct key_pattern *items = realloc(l->items, (l->n + 1) * sizeof(*items));
-	size_t len = strlen(key);
-
-	if (!items)
-		return GC_ERROR;
-	l->items = items;
-	items[l->n].prefix = len && key[len - 1] == '*';
-	items[l->n].len = len - items[l->n].prefix;
-	items[l->n].text = strndup(key, items[l->n].len);
-	if (!items[l->n].text)
-		return GC_ERROR;
-	l->n++;
-	return GC_OK;
-}
-
-static bool key_list_has(const struct key_list *l, struct gc_str key)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct key_pattern *p = &l->items[i];
-
-		if (p->prefix ? key.len >= p->len && !memcmp(key.ptr, p->text, p->len)
-			      : key.len == p->len && !memcmp(key.ptr, p->text, p->len))
-			return true;
-	}
-	return false;
-}
-
-static void plan_free(struct plan *p)
-{
-	key_list_free(&p->allowed);
-	key_list_free(&p->blocked);
-	key_list_free(&p->hashed);
-}
-
-static bool valid_type_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > 48)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
-/* The type named name among the built-ins and the custom ones, or -1. */
-static int find_type(const struct plan *p, const char *name)
-{
-	int t = pii_builtin_find(name);
-
-	if (t >= 0)
-		return t;
-	for (size_t i = 0; i < p->engine.n_custom; i++)
-		if (!strcmp(p->custom[i].name, name))
-			return (int)(PII_BUILTIN_TYPES + i);
-	return -1;
-}
-
-static const char *type_list(void)
-{
-	return "EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, IBAN_CODE, US_SSN, IP_ADDRESS, SECRET "
-	       "or a custom name";
-}
-
-static int plan_custom(struct plan *p, const struct gc_node *custom, const char *id, char **err)
-{
-	if (!custom || custom->kind == GC_NODE_NULL)
-		return GC_OK;
-	if (custom->kind != GC_NODE_SEQ)
-		return gc_node_error(err, custom, "%s: custom: expected a list of { name, regex }",
-				     id);
-	if (custom->n > PII_MAX_CUSTOM)
-		return gc_node_error(err, custom, "%s: custom: at most %d types", id,
-				     PII_MAX_CUSTOM);
-	for (size_t i = 0; i < custom->n; i++) {
-		const struct gc_node *item = custom->items[i], *name, *regex;
-
-		name = gc_node_get(item, "name");
-		regex = gc_node_get(item, "regex");
-		if (item->kind != GC_NODE_MAP || item->n != 2 || !name || !regex ||
-		    name->kind != GC_NODE_SCALAR || regex->kind != GC_NODE_SCALAR)
-			return gc_node_error(err, item,
-					     "%s: custom[%zu]: expected { name: TYPE_NAME, regex: "
-					     "pattern }",
-					     id, i);
-		if (!valid_type_name(name->value))
-			return gc_node_error(err, name,
-					     "%s: custom[%zu]: name \"%s\" must be letters, digits "
-					     "and _ (at most 48)",
-					     id, i, name->value);
-		if (find_type(p, name->value) >= 0 || !strcmp(name->value, key_rule_names[0]) ||
-		    !strcmp(name->value, key_rule_names[1]))
-			return gc_node_error(err, name, "%s: custom[%zu]: type %s is already defined",
-					     id, i, name->value);
-		p->custom[i].name = name->value;
-		p->custom[i].regex = regex->value;
-		p->engine.n_custom = i + 1;
-	}
-	p->engine.custom = p->custom;
-	return GC_OK;
-}
-
-static int plan_operator(struct plan *p, const struct gc_node *type_node,
-			 const struct gc_node *v, const char *id, char **err)
-{
-	static const char *const actions[] = { "replace", "mask", "hash", "drop" };
-	const struct gc_node *action = v, *keep = NULL;
-	int t = find_type(p, type_node->value);
-
-	if (t < 0)
-		return gc_node_error(err, type_node, "%s: operators: unknown type \"%s\" (known: %s)",
-				     id, type_node->value, type_list());
-	if (v->kind == GC_NODE_MAP) {
-		for (size_t k = 0; k < v->n; k++)
-			if (strcmp(v->keys[k]->value, "action") && strcmp(v->keys[k]->value, "keep"))
-				return gc_node_error(err, v->keys[k],
-						     "%s: operators.%s: unknown key \"%s\" (valid "
-						     "keys: action, keep)",
-						     id, type_node->value, v->keys[k]->value);
-		action = gc_node_get(v, "action");
-		keep = gc_node_get(v, "keep");
-	}
-	if (!action || action->kind != GC_NODE_SCALAR)
-		return gc_node_error(err, action ? action : v,
-				     "%s: operators.%s: expected an action: replace, mask, hash "
-				     "or drop",
-				     id, type_node->value);
-	for (unsigned a = 0; a < 4; a++)
-		if (!strcmp(action->value, actions[a]))
-			p->engine.action[t] = (enum pii_action)a;
-	if (strcmp(action->value, actions[p->engine.action[t]]))
-		return gc_node_error(err, action,
-				     "%s: operators.%s: unknown action \"%s\" (expected replace, "
-				     "mask, hash or drop)",
-				     id, type_node->value, action->value);
-	if (keep) {
-		char *end;
-		long n = keep->kind == GC_NODE_SCALAR ? strtol(keep->value, &end, 10) : -1;
-
-		if (keep->kind != GC_NODE_SCALAR || *end || n < 0 || n > 64)
-			return gc_node_error(err, keep,
-					     "%s: operators.%s: keep: expected a number 0..64", id,
-					     type_node->value);
-		p->engine.mask_keep[t] = (unsigned)n;
-	}
-	return GC_OK;
-}
-
-static int plan_keys(struct key_list *l, const struct gc_node *node, const char *id,
-		     char **err)
-{
-	if (!node) {
-		for (size_t i = 0; i < sizeof(default_allowed) / sizeof(*default_allowed); i++)
-			if (key_list_add(l, default_allowed[i]))
-				return gc_set_err(err, "out of memory");
-		return GC_OK;
-	}
-	if (node->kind == GC_NODE_NULL)
-		return GC_OK;
-	if (node->kind != GC_NODE_SEQ)
-		return gc_node_error(err, node, "%s: allowed_keys: expected a list of strings", id);
-	for (size_t i = 0; i < node->n; i++) {
-		if (node->items[i]->kind != GC_NODE_SCALAR)
-			return gc_node_error(err, node->items[i],
-					     "%s: allowed_keys: expected a list of strings", id);
-		if (key_list_add(l, node->items[i]->value))
-			return gc_set_err(err, "out of memory");
-	}
-	return GC_OK;
-}
-
-static int plan_strlist(struct key_list *l, const struct gc_strlist *keys)
-{
-	for (size_t i = 0; i < keys->n; i++)
-		if (key_list_add(l, keys->v[i]))
-			return GC_ERROR;
-	return GC_OK;
-}
-
-static int plan_build(struct plan *p, const struct pii_redact_config *c,
-		      const struct gc_node *node, const char *id, char **err)
-{
-	const struct gc_node *ops = c->operators, *types = node ? gc_node_get(node, "enabled_types")
-								 : NULL;
-	bool hash = c->hash_keys.n > 0;
-
-	memset(p, 0, sizeof(*p));
-	for (unsigned t = 0; t < PII_MAX_TYPES; t++)
-		p->engine.mask_keep[t] = 4;
-	if (plan_custom(p, c->custom, id, err))
-		return GC_ERROR;
-	if (!c->enabled_types.n)
-		p->engine.enabled = (1ull << (PII_BUILTIN_TYPES + p->engine.n_custom)) - 1;
-	for (size_t i = 0; i < c->enabled_types.n; i++) {
-		int t = find_type(p, c->enabled_types.v[i]);
-
-		if (t < 0)
-			return gc_node_error(err, types && i < types->n ? types->items[i] : node,
-					     "%s: enabled_types: unknown type \"%s\" (known: %s)",
-					     id, c->enabled_types.v[i], type_list());
-		p->engine.enabled |= 1ull << t;
-	}
-	if (ops && ops->kind != GC_NODE_NULL) {
-		if (ops->kind != GC_NODE_MAP)
-			return gc_node_error(err, ops, "%s: operators: expected a map of types", id);
-		for (size_t i = 0; i < ops->n; i++)
-			if (plan_operator(p, ops->keys[i], ops->items[i], id, err))
-				return GC_ERROR;
-	}
-	for (unsigned t = 0; t < PII_MAX_TYPES; t++)
-		hash |= (p->engine.enabled >> t & 1) && p->engine.action[t] == PII_HASH;
-	if (hash && (!c->hmac_key || !*c->hmac_key))
-		return gc_node_error(err, node,
-				     "%s: hmac_key is required when an operator is hash or "
-				     "hash_keys is set (e.g. hmac_key: ${env:PII_HMAC_KEY})",
-				     id);
-	if (c->hmac_key) {
-		p->engine.hmac_key = (const uint8_t *)c->hmac_key;
-		p->engine.hmac_key_len = strlen(c->hmac_key);
-	}
-	if (plan_keys(&p->allowed, c->allowed_keys, id, err))
-		return GC_ERROR;
-	if (plan_strlist(&p->blocked, &c->blocked_keys) || plan_strlist(&p->hashed, &c->hash_keys))
-		return gc_set_err(err, "out of memory");
-	return GC_OK;
-}
-
 static int pii_redact_validate(const void *config, const struct gc_node *node, const char *id,
 			       char **err)
 {
-	struct plan p;
+	struct pii_plan p;
 	struct pii_engine *e;
-	int rc = plan_build(&p, config, node, id, err);
+	int rc = pii_plan_build(&p, config, node, id, err);
 	char *why = NULL;
 
 	if (rc == GC_OK) {
@@ -349,7 +73,7 @@ static int pii_redact_validate(const void *config, const struct gc_node *node, c
 		pii_engine_free(e);
 		free(why);
 	}
-	plan_free(&p);
+	pii_plan_free(&p);
 	return rc;
 }
 
@@ -360,10 +84,10 @@ struct walk {
 	struct pii_redact *p;
 	struct gc_batch *batch;
 	struct pii_result item; /* the span or record being walked */
-	uint32_t key_rules[KEY_RULE_TYPES];
+	uint32_t key_rules[PII_KEY_RULE_TYPES];
 	uint64_t key_rule_bits;
 	uint64_t scanned;
-	uint64_t per_type[PII_MAX_TYPES + KEY_RULE_TYPES];
+	uint64_t per_type[PII_MAX_TYPES + PII_KEY_RULE_TYPES];
 	struct pii_buf out;
 };
 
@@ -417,19 +141,19 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 	struct pii_result res = { 0 };
 	char *copy;
 
-	if (key.len && key_list_has(&w->p->allowed, key))
+	if (key.len && pii_key_list_has(&w->p->allowed, key))
 		return GC_VISIT_NEXT;
 	/* Keys inside kvlists follow the key rules too (the attribute's own key
 	 * was handled before the visit). */
-	if (key.len && key_list_has(&w->p->blocked, key)) {
-		key_rule_hit(w, KEY_BLOCKED);
+	if (key.len && pii_key_list_has(&w->p->blocked, key)) {
+		key_rule_hit(w, PII_KEY_BLOCKED);
 		return GC_VISIT_REMOVE;
 	}
-	if (key.len && key_list_has(&w->p->hashed, key)) {
+	if (key.len && pii_key_list_has(&w->p->hashed, key)) {
 		char hex[17];
 
 		copy = pseudonym(w, value, hex) ? gc_arena_memdup(w->batch->arena, hex, 16) : NULL;
-		key_rule_hit(w, KEY_HASHED);
+		key_rule_hit(w, PII_KEY_HASHED);
 		if (!copy)
 			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
 		*text = (struct gc_str){ copy, 16 };
@@ -442,7 +166,7 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 		return GC_VISIT_NEXT;
 	w->item.count += res.count;
 	w->item.types |= res.types;
-	for (unsigned t = 0; t < w->p->n_types - KEY_RULE_TYPES; t++)
+	for (unsigned t = 0; t < w->p->n_types - PII_KEY_RULE_TYPES; t++)
 		w->item.per_type[t] += res.per_type[t];
 	if (res.drop)
 		return GC_VISIT_DROP;
@@ -462,19 +186,19 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 		char hex[17];
 
 		gc_attrs_at(a, i, &key, &v);
-		if (key_list_has(&w->p->allowed, key))
+		if (pii_key_list_has(&w->p->allowed, key))
 			continue;
-		if (key_list_has(&w->p->blocked, key)) {
+		if (pii_key_list_has(&w->p->blocked, key)) {
 			gc_attrs_remove_at(a, i--);
-			key_rule_hit(w, KEY_BLOCKED);
+			key_rule_hit(w, PII_KEY_BLOCKED);
 			continue;
 		}
-		if (key_list_has(&w->p->hashed, key)) {
+		if (pii_key_list_has(&w->p->hashed, key)) {
 			/* no pseudonym (arrays, maps, a failed HMAC): the value goes */
 			if (!pseudonym(w, &v, hex) ||
 			    gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
 				gc_attrs_remove_at(a, i--);
-			key_rule_hit(w, KEY_HASHED);
+			key_rule_hit(w, PII_KEY_HASHED);
 			continue;
 		}
 		if (v.type != GC_VALUE_STRING && v.type != GC_VALUE_BYTES &&
@@ -490,22 +214,22 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 static void finish_item(struct walk *w, struct gc_attrs *marks)
 {
 	struct pii_redact *p = w->p;
-	struct gc_str names[PII_MAX_TYPES + KEY_RULE_TYPES];
+	struct gc_str names[PII_MAX_TYPES + PII_KEY_RULE_TYPES];
 	uint64_t engine_types = w->item.types;
 	size_t n = 0;
 	uint32_t total = w->item.count;
 
-	for (unsigned r = 0; r < KEY_RULE_TYPES; r++)
+	for (unsigned r = 0; r < PII_KEY_RULE_TYPES; r++)
 		total += w->key_rules[r];
 	if (total) {
 		for (unsigned k = 0; k < p->n_types; k++) {
 			unsigned t = p->order[k];
-			bool hit = t < p->n_types - KEY_RULE_TYPES
+			bool hit = t < p->n_types - PII_KEY_RULE_TYPES
 					   ? engine_types >> t & 1
-					   : w->key_rule_bits >> (t - (p->n_types - KEY_RULE_TYPES)) & 1;
-			const char *name = t < p->n_types - KEY_RULE_TYPES
+					   : w->key_rule_bits >> (t - (p->n_types - PII_KEY_RULE_TYPES)) & 1;
+			const char *name = t < p->n_types - PII_KEY_RULE_TYPES
 						   ? pii_type_name(p->engine, t)
-						   : key_rule_names[t - (p->n_types - KEY_RULE_TYPES)];
+						   : pii_key_rule_names[t - (p->n_types - PII_KEY_RULE_TYPES)];
 
 			if (hit)
 				names[n++] = (struct gc_str){ name, strlen(name) };
@@ -513,10 +237,10 @@ static void finish_item(struct walk *w, struct gc_attrs *marks)
 		gc_attrs_set_int(marks, K_COUNT, total);
 		gc_attrs_set_str_array(marks, K_TYPES, names, n);
 	}
-	for (unsigned t = 0; t < p->n_types - KEY_RULE_TYPES; t++)
+	for (unsigned t = 0; t < p->n_types - PII_KEY_RULE_TYPES; t++)
 		w->per_type[t] += w->item.per_type[t];
-	for (unsigned r = 0; r < KEY_RULE_TYPES; r++)
-		w->per_type[p->n_types - KEY_RULE_TYPES + r] += w->key_rules[r];
+	for (unsigned r = 0; r < PII_KEY_RULE_TYPES; r++)
+		w->per_type[p->n_types - PII_KEY_RULE_TYPES + r] += w->key_rules[r];
 	memset(&w->item, 0, sizeof(w->item));
 	memset(w->key_rules, 0, sizeof(w->key_rules));
 	w->key_rule_bits = 0;
@@ -614,9 +338,9 @@ static struct gc_consumer *pii_redact_consumer(void *self)
 
 static const char *any_type_name(const struct pii_redact *p, unsigned t)
 {
-	unsigned engine_types = p->n_types - KEY_RULE_TYPES;
+	unsigned engine_types = p->n_types - PII_KEY_RULE_TYPES;
 
-	return t < engine_types ? pii_type_name(p->engine, t) : key_rule_names[t - engine_types];
+	return t < engine_types ? pii_type_name(p->engine, t) : pii_key_rule_names[t - engine_types];
 }
 
 static void pii_redact_destroy(void *self);
@@ -626,7 +350,7 @@ static void *pii_redact_create(const char *id, const void *config, enum gc_signa
 {
 	const struct pii_redact_config *c = config;
 	struct pii_redact *p = calloc(1, sizeof(*p));
-	struct plan plan;
+	struct pii_plan plan;
 	char labels[256];
 
 	if (!p) {
@@ -638,8 +362,8 @@ static void *pii_redact_create(const char *id, const void *config, enum gc_signa
 	p->config = c;
 	p->next = next;
 	p->signal = signal;
-	if (plan_build(&plan, c, NULL, id, err)) {
-		plan_free(&plan);
+	if (pii_plan_build(&plan, c, NULL, id, err)) {
+		pii_plan_free(&plan);
 		goto fail;
 	}
 	p->engine = pii_engine_new(&plan.engine, err);
@@ -648,7 +372,7 @@ static void *pii_redact_create(const char *id, const void *config, enum gc_signa
 	p->hashed = plan.hashed;
 	if (!p->engine)
 		goto fail;
-	p->n_types = pii_type_count(p->engine) + KEY_RULE_TYPES;
+	p->n_types = pii_type_count(p->engine) + PII_KEY_RULE_TYPES;
 	for (unsigned t = 0; t < p->n_types; t++) {
 		unsigned k = t;
 
@@ -688,9 +412,9 @@ static void pii_redact_destroy(void *self)
 	if (!p)
 		return;
 	pii_engine_free(p->engine);
-	key_list_free(&p->allowed);
-	key_list_free(&p->blocked);
-	key_list_free(&p->hashed);
+	pii_key_list_free(&p->allowed);
+	pii_key_list_free(&p->blocked);
+	pii_key_list_free(&p->hashed);
 	free(p->id);
 	free(p);
 }
