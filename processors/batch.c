@@ -56,6 +56,7 @@ struct batch_proc {
 
 	gc_counter *dropped_shutdown, *dropped_refused, *refused;
 	gc_counter *size_trigger, *timeout_trigger;
+	gc_histogram *send_size;
 	struct gc_gauge *held_items, *held_bytes;
 };
 
@@ -149,6 +150,8 @@ static bool emit(struct batch_proc *b)
 
 		pthread_mutex_unlock(&b->lock);
 		rc = gc_reserve_and_consume(b->next, piece, &err);
+		if (rc != GC_FULL)
+			gc_histogram_observe(b->send_size, (double)items);
 		if (rc == GC_ERROR) {
 			gc_counter_add(b->dropped_refused, items);
 			gc_warn(b->id, "next stage refused %zu items: %s", items, err ? err : "?");
@@ -313,6 +316,9 @@ static void register_metrics(struct batch_proc *b, const char *id)
 					     labels);
 	b->timeout_trigger = gc_metrics_counter("otelcol_processor_batch_timeout_trigger_send",
 						"Batches sent because the timeout passed.", labels);
+	b->send_size = gc_metrics_histogram("otelcol_processor_batch_batch_send_size",
+					    "Items per batch the processor hands on.", labels,
+					    gc_metrics_size_buckets, gc_metrics_size_buckets_n);
 	b->held_items = gc_metrics_gauge("genai_collector_processor_held_items",
 					 "Items a processor holds (acknowledged, not yet handed on).",
 					 labels, held_items, b);

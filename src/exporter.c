@@ -117,6 +117,12 @@ struct gc_exporter {
 	pthread_t *threads;
 	struct signal_counters counters[GC_SIGNAL_COUNT];
 	struct gc_gauge *size_gauge, *capacity_gauge;
+	gc_histogram *send_size, *send_bytes; /* what one send carries */
+};
+
+/* Bounds of the send-size histograms in bytes: 1 KB to 64 MB. */
+static const double byte_buckets[] = {
+	1e3, 4e3, 16e3, 64e3, 256e3, 1e6, 2e6, 4e6, 8e6, 16e6, 32e6, 64e6,
 };
 
 const char *gc_exporter_id(const struct gc_exporter *e)
@@ -301,6 +307,8 @@ static void send_popped(struct gc_exporter *e, struct gc_queue_batch *b, uint64_
 			send_with_retry(e, b->reqs[i], seed++);
 		return;
 	}
+	gc_histogram_observe(e->send_size, (double)r->items);
+	gc_histogram_observe(e->send_bytes, (double)r->len);
 	max_items = split_items(e, r);
 	if (max_items)
 		send_split(e, r, max_items, seed);
@@ -355,6 +363,14 @@ static void register_metrics(struct gc_exporter *e)
 		e->counters[s].rejected = gc_metrics_counter(
 			name, "Items the backend refused in a partial-success response.", labels);
 	}
+	e->send_size = gc_metrics_histogram(
+		"otelcol_exporter_queue_batch_send_size",
+		"Items per send out of the sending queue (after batching).", labels,
+		gc_metrics_size_buckets, gc_metrics_size_buckets_n);
+	e->send_bytes = gc_metrics_histogram(
+		"otelcol_exporter_queue_batch_send_size_bytes",
+		"OTLP bytes per send out of the sending queue (after batching).", labels,
+		byte_buckets, sizeof(byte_buckets) / sizeof(byte_buckets[0]));
 	e->size_gauge = gc_metrics_gauge("otelcol_exporter_queue_size",
 					 "What the sending queue holds, waiting and being sent, in its sizer's unit.",
 					 labels, gauge_size, e);

@@ -750,9 +750,9 @@ static void test_default_config(void **state)
 		assert_int_equal(p->signal, (enum gc_signal)i);
 		assert_int_equal(p->n_receivers, 1);
 		assert_string_equal(p->receivers[0]->id, "otlp");
-		/* Traces are normalized, priced, then scrubbed of personal data
-		 * before batching; logs are scrubbed; every pipeline batches last. */
-		assert_int_equal(p->n_processors, i == 0 ? 4 : i == 1 ? 2 : 1);
+		/* Traces are normalized, priced, then scrubbed of personal data;
+		 * logs are scrubbed; batching is the exporter's. */
+		assert_int_equal(p->n_processors, i == 0 ? 3 : i == 1 ? 1 : 0);
 		if (i == 0) {
 			assert_string_equal(p->processors[0]->id, "genai_normalize");
 			assert_string_equal(p->processors[1]->id, "genai_cost");
@@ -760,14 +760,19 @@ static void test_default_config(void **state)
 		}
 		if (i == 1)
 			assert_string_equal(p->processors[0]->id, "pii_redact");
-		assert_string_equal(p->processors[p->n_processors - 1]->id, "batch");
 		assert_int_equal(p->n_exporters, 1);
 		assert_string_equal(p->exporters[0]->id, "debug");
 	}
 	assert_string_equal(OPT_STR(component(c, GC_KIND_RECEIVER, "otlp"), "protocols.grpc.endpoint"),
 			    "0.0.0.0:4317");
-	assert_int_equal(OPT_DUR(component(c, GC_KIND_PROCESSOR, "batch"), "timeout"), 1 * SEC);
-	assert_int_equal(OPT_INT(component(c, GC_KIND_PROCESSOR, "batch"), "send_batch_size"), 8192);
+	for (size_t i = 0; i < c->n_components[GC_KIND_PROCESSOR]; i++)
+		assert_string_not_equal(c->components[GC_KIND_PROCESSOR][i].id, "batch");
+	assert_true(((const struct gc_exporter_settings *)component(c, GC_KIND_EXPORTER, "debug")
+			     ->options)->sending_queue.batch_set);
+	assert_int_equal(OPT_DUR(component(c, GC_KIND_EXPORTER, "debug"),
+				 "sending_queue.batch.flush_timeout"), 1 * SEC);
+	assert_int_equal(OPT_INT(component(c, GC_KIND_EXPORTER, "debug"),
+				 "sending_queue.batch.min_size"), 8192);
 	assert_int_equal(c->n_extensions, 1);
 	assert_string_equal(OPT_STR(c->extensions[0], "endpoint"), "0.0.0.0:13133");
 	assert_string_equal(c->service.telemetry.metrics.address, "0.0.0.0:8888");

@@ -43,8 +43,8 @@ export function defaultConfig({ verbosity = 'basic', metadataKeys, peerPort, gen
     text = replaceOnce(text, 'exporters:\n  debug:\n', 'exporters:\n' +
       `  otlp/peer: { endpoint: 127.0.0.1:${peerPort}, tls: { insecure: true } }\n  debug:\n`);
     // The first pipeline is traces.
-    text = replaceOnce(text, '      processors: [genai_normalize, genai_cost, pii_redact, batch]\n      exporters: [debug]\n',
-      '      processors: [genai_normalize, genai_cost, pii_redact, batch]\n      exporters: [debug, otlp/peer]\n');
+    text = replaceOnce(text, '      processors: [genai_normalize, genai_cost, pii_redact]\n      exporters: [debug]\n',
+      '      processors: [genai_normalize, genai_cost, pii_redact]\n      exporters: [debug, otlp/peer]\n');
   }
   return text;
 }
