@@ -15,6 +15,7 @@
 #include "config.h"
 #include "genai_cost/prices.h"
 #include "log.h"
+#include "processor.h"
 #include "span.h"
 #include "telemetry.h"
 
@@ -61,10 +62,8 @@ struct table_ref {
 };
 
 struct genai_cost {
-	struct gc_consumer base;
-	char *id;
+	struct gc_processor_base base;
 	const struct genai_cost_config *config;
-	struct gc_consumer *next;
 	size_t n_rules;
 	struct rule *rules;
 
@@ -311,7 +310,7 @@ static void count_unknown(struct genai_cost *g, struct gc_str model)
 		return;
 	}
 	gc_metrics_label_value(value, sizeof(value), model.ptr, model.len);
-	snprintf(labels, sizeof(labels), "processor=\"%s\",model=\"%s\"", g->id, value);
+	snprintf(labels, sizeof(labels), "processor=\"%s\",model=\"%s\"", g->base.id, value);
 	created = gc_metrics_counter("genai_cost_unknown_model_spans_total",
 				     "Spans with token usage whose model has no price.", labels);
 	copy = strndup(model.ptr, model.len);
@@ -428,7 +427,7 @@ static int genai_cost_consume(struct gc_consumer *self, struct gc_batch *batch, 
 	while (gc_span_iter_next(&it, &sp))
 		price_span(g, r->table, &sp);
 	release(g, r);
-	return gc_consume(g->next, batch, err);
+	return gc_processor_forward(&g->base, batch, err);
 }
 
 static bool file_changed(struct genai_cost *g)
@@ -463,14 +462,14 @@ static void *watch_main(void *arg)
 		if (file_changed(g)) {
 			size_t n = 0;
 			char *err = NULL;
-			struct gc_price_table *t = build_table(g->config, g->id, &n, &err);
+			struct gc_price_table *t = build_table(g->config, g->base.id, &n, &err);
 
 			if (t) {
 				install(g, t, n);
-				gc_info(g->id, "reloaded prices: %zu models from %s, %zu in all", n,
+				gc_info(g->base.id, "reloaded prices: %zu models from %s, %zu in all", n,
 					g->config->prices_file, gc_price_table_size(t));
 			} else {
-				gc_error(g->id, "prices not reloaded, keeping the running table: %s",
+				gc_error(g->base.id, "prices not reloaded, keeping the running table: %s",
 					 err ? err : "?");
 			}
 			free(err);
@@ -481,27 +480,22 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-static struct gc_consumer *genai_cost_consumer(void *self)
-{
-	return &((struct genai_cost *)self)->base;
-}
-
 static void genai_cost_destroy(void *self);
 
 static void *genai_cost_create(const char *id, const void *config, enum gc_signal signal,
 			       struct gc_consumer *next, char **err)
 {
 	const struct genai_cost_config *c = config;
-	struct genai_cost *g = calloc(1, sizeof(*g));
+	struct genai_cost *g =
+		gc_processor_new(sizeof(*g), id, signal, next, genai_cost_consume, err);
 	struct gc_price_table *t;
 	pthread_condattr_t ca;
 	char labels[256];
 	size_t n_file;
 
-	g->base.consume = genai_cost_consume;
-	g->id = strdup(id);
+	if (!g)
+		return NULL;
 	g->config = c;
-	g->next = next;
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -586,13 +580,12 @@ static void genai_cost_destroy(void *self)
 	free(g->unknown);
 	pthread_mutex_destroy(&g->lock);
 	pthread_cond_destroy(&g->stop_cond);
-	free(g->id);
-	free(g);
+	gc_processor_free(g);
 }
 
 static const struct gc_processor_ops genai_cost_ops = {
 	.create = genai_cost_create,
-	.consumer = genai_cost_consumer,
+	.consumer = gc_processor_consumer,
 	.shutdown = genai_cost_shutdown,
 	.destroy = genai_cost_destroy,
 };

@@ -25,6 +25,7 @@
 #include "json_bounded.h"
 #include "component.h"
 #include "genai_normalize/normalize.h"
+#include "processor.h"
 #include "span.h"
 #include "telemetry.h"
 
@@ -44,10 +45,8 @@ static const struct gc_option genai_normalize_options[] = {
 };
 
 struct genai_normalize {
-	struct gc_consumer base;
-	char *id;
+	struct gc_processor_base base;
 	const struct genai_normalize_config *config;
-	struct gc_consumer *next;
 	gc_counter *spans[GN_NCONVENTIONS];
 	gc_counter *skipped_too_deep, *skipped_too_large;
 };
@@ -620,30 +619,19 @@ static int genai_normalize_consume(struct gc_consumer *self, struct gc_batch *ba
 	while (gc_span_iter_next(&it, &sp))
 		normalize_span(g, &sp);
 	gc_counter_add(g->skipped_too_large, gn_json_limit.skipped);
-	return gc_consume(g->next, batch, err);
-}
-
-static struct gc_consumer *genai_normalize_consumer(void *self)
-{
-	return &((struct genai_normalize *)self)->base;
+	return gc_processor_forward(&g->base, batch, err);
 }
 
 static void *genai_normalize_create(const char *id, const void *config, enum gc_signal signal,
 				    struct gc_consumer *next, char **err)
 {
-	struct genai_normalize *g = calloc(1, sizeof(*g));
+	struct genai_normalize *g = gc_processor_new(sizeof(*g), id, signal, next,
+						     genai_normalize_consume, err);
 	char labels[256];
 
-	(void)signal;
-	(void)err;
-	if (!g || !(g->id = strdup(id))) {
-		free(g);
-		gc_set_err(err, "%s: out of memory", id);
+	if (!g)
 		return NULL;
-	}
-	g->base.consume = genai_normalize_consume;
 	g->config = config;
-	g->next = next;
 	for (int i = 0; i < GN_NCONVENTIONS; i++) {
 		snprintf(labels, sizeof(labels), "processor=\"%s\",convention=\"%s\"", id,
 			 gn_convention_names[i]);
@@ -662,28 +650,11 @@ static void *genai_normalize_create(const char *id, const void *config, enum gc_
 	return g;
 }
 
-static size_t genai_normalize_shutdown(void *self, int64_t deadline_ns)
-{
-	(void)self; /* holds nothing back */
-	(void)deadline_ns;
-	return 0;
-}
-
-static void genai_normalize_destroy(void *self)
-{
-	struct genai_normalize *g = self;
-
-	if (!g)
-		return;
-	free(g->id);
-	free(g);
-}
-
 static const struct gc_processor_ops genai_normalize_ops = {
 	.create = genai_normalize_create,
-	.consumer = genai_normalize_consumer,
-	.shutdown = genai_normalize_shutdown,
-	.destroy = genai_normalize_destroy,
+	.consumer = gc_processor_consumer,
+	.shutdown = gc_processor_no_shutdown, /* holds nothing back */
+	.destroy = gc_processor_free,
 };
 
 const struct gc_component_type gc_processor_genai_normalize = {

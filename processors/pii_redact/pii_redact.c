@@ -11,6 +11,7 @@
 
 #include "component.h"
 #include "log.h"
+#include "processor.h"
 #include "pii_redact/pii.h"
 #include "pii_redact/plan.h"
 #include "span.h"
@@ -40,11 +41,8 @@ static const struct gc_option pii_redact_options[] = {
 };
 
 struct pii_redact {
-	struct gc_consumer base;
-	char *id;
+	struct gc_processor_base base;
 	const struct pii_redact_config *config;
-	struct gc_consumer *next;
-	enum gc_signal signal;
 	struct pii_engine *engine;
 	struct pii_key_list allowed, blocked, hashed;
 	unsigned n_types; /* engine types, then the key rule types */
@@ -317,7 +315,7 @@ static int pii_redact_consume(struct gc_consumer *self, struct gc_batch *batch, 
 			finish_item(&w, &a);
 		}
 	}
-	if (p->signal == GC_SIGNAL_TRACES)
+	if (p->base.signal == GC_SIGNAL_TRACES)
 		walk_spans(&w);
 	else
 		walk_logs(&w);
@@ -326,15 +324,10 @@ static int pii_redact_consume(struct gc_consumer *self, struct gc_batch *batch, 
 	for (unsigned t = 0; t < p->n_types; t++)
 		if (w.per_type[t])
 			gc_counter_add(p->redactions[t], w.per_type[t]);
-	return gc_consume(p->next, batch, err);
+	return gc_processor_forward(&p->base, batch, err);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------- */
-
-static struct gc_consumer *pii_redact_consumer(void *self)
-{
-	return &((struct pii_redact *)self)->base;
-}
 
 static const char *any_type_name(const struct pii_redact *p, unsigned t)
 {
@@ -349,19 +342,14 @@ static void *pii_redact_create(const char *id, const void *config, enum gc_signa
 			       struct gc_consumer *next, char **err)
 {
 	const struct pii_redact_config *c = config;
-	struct pii_redact *p = calloc(1, sizeof(*p));
+	struct pii_redact *p =
+		gc_processor_new(sizeof(*p), id, signal, next, pii_redact_consume, err);
 	struct pii_plan plan;
 	char labels[256];
 
-	if (!p) {
-		gc_set_err(err, "%s: out of memory", id);
+	if (!p)
 		return NULL;
-	}
-	p->base.consume = pii_redact_consume;
-	p->id = strdup(id);
 	p->config = c;
-	p->next = next;
-	p->signal = signal;
 	if (pii_plan_build(&plan, c, NULL, id, err)) {
 		pii_plan_free(&plan);
 		goto fail;
@@ -398,13 +386,6 @@ fail:
 	return NULL;
 }
 
-static size_t pii_redact_shutdown(void *self, int64_t deadline_ns)
-{
-	(void)self; /* holds nothing back */
-	(void)deadline_ns;
-	return 0;
-}
-
 static void pii_redact_destroy(void *self)
 {
 	struct pii_redact *p = self;
@@ -415,14 +396,13 @@ static void pii_redact_destroy(void *self)
 	pii_key_list_free(&p->allowed);
 	pii_key_list_free(&p->blocked);
 	pii_key_list_free(&p->hashed);
-	free(p->id);
-	free(p);
+	gc_processor_free(p);
 }
 
 static const struct gc_processor_ops pii_redact_ops = {
 	.create = pii_redact_create,
-	.consumer = pii_redact_consumer,
-	.shutdown = pii_redact_shutdown,
+	.consumer = gc_processor_consumer,
+	.shutdown = gc_processor_no_shutdown, /* holds nothing back */
 	.destroy = pii_redact_destroy,
 };
 
