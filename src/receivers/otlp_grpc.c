@@ -19,7 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exporter.h"
 #include "grpc_args.h"
 #include "inflate.h"
 #include "log.h"

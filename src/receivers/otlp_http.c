@@ -17,7 +17,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "exporter.h"
 #include "google/rpc/status.pb-c.h"
 #include "byte_budget.h"
 #include "http_server.h"
