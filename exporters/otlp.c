@@ -14,6 +14,7 @@
 #include "request.h"
 #include "grpc_args.h"
 #include "log.h"
+#include "otlp_response.h"
 
 struct otlp_tls_config {
 	bool insecure;

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "google/rpc/status.pb-c.h"
 #include "log.h"
+#include "otlp_response.h"
 
 #define MAX_RESPONSE_BYTES (64 * 1024)
 #define MAX_HANDLES 64

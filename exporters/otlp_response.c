@@ -2,7 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exporter.h"
+#include "batch.h"
+#include "otlp_response.h"
 
 /* A field of a decoded message, found by number through its descriptor. */
 static void *field_ptr(const ProtobufCMessage *m, unsigned number)

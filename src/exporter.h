@@ -95,11 +95,6 @@ void gc_exporter_destroy(struct gc_exporter *e);
 
 const char *gc_exporter_id(const struct gc_exporter *e);
 
-/* Reads partial_success from an encoded Export*ServiceResponse into res
- * (rejected_items and a heap rejected_message). Ignores what does not decode. */
-void gc_read_partial_success(enum gc_signal signal, const uint8_t *body, size_t len,
-			     struct gc_send_result *res);
-
 /* Metric name of the item unit per signal: "spans", "log_records", "metric_points". */
 const char *gc_signal_items(enum gc_signal s);
 
