@@ -174,9 +174,10 @@ test('/metrics passes promtool, and answers OpenMetrics 1.0.0 when asked', TIMEO
   assert.ok(omFamilies.has('genai_cost_unknown_model_spans'));
   assertHistograms(om.replace('# EOF\n', ''));
 
-  // The same series both ways: a Prometheus counter sample is named as its OpenMetrics one.
+  // The same series both ways: a Prometheus counter sample is named as its OpenMetrics one, and
+  // le compared as a number (OpenMetrics writes 10 as "10.0").
   const plainTypes = families(plainAgain);
-  const key = (s) => `${s.name}${JSON.stringify(s.labels)}`;
+  const key = (s) => `${s.name}${JSON.stringify(s.labels.le === undefined ? s.labels : { ...s.labels, le: String(Number(s.labels.le)) })}`;
   const asOpenMetrics = (s) => {
     const f = [...plainTypes.values()].find((x) => x.samples.some((line) => line.startsWith(`${s.name}{`) || line.startsWith(`${s.name} `)));
     const counter = f?.TYPE === 'counter' && !s.name.endsWith('_total');

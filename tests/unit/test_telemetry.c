@@ -402,7 +402,7 @@ static struct {
 	pthread_cond_t changed;
 	bool entered, released;
 	atomic_bool removed;
-} slow = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+} slow = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
 
 static double slow_gauge(void *arg)
 {
