@@ -15,17 +15,12 @@
 #include "grpc_args.h"
 #include "log.h"
 #include "otlp_response.h"
-
-struct otlp_tls_config {
-	bool insecure;
-	char *ca_file, *cert_file, *key_file;
-	char *server_name_override;
-};
+#include "tls_options.h"
 
 struct otlp_exporter_config {
 	struct gc_exporter_settings settings; /* first: the exporter runtime reads it */
 	char *endpoint;
-	struct otlp_tls_config tls;
+	struct gc_tls_settings tls;
 	struct gc_strmap headers;
 	char *compression;
 };
@@ -39,27 +34,11 @@ struct otlp_exporter {
 	grpc_metadata *metadata;
 };
 
-static const struct gc_option tls_options[] = {
-	{ "insecure", GC_OPT_BOOL, offsetof(struct otlp_tls_config, insecure), "false",
-	  .help = "plaintext HTTP/2 (h2c) instead of TLS" },
-	{ "ca_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, ca_file),
-	  .help = "PEM CA bundle to verify the server (default: system roots)" },
-	{ "cert_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, cert_file),
-	  .help = "PEM client certificate for mutual TLS" },
-	{ "key_file", GC_OPT_STRING, offsetof(struct otlp_tls_config, key_file),
-	  .help = "PEM client key for mutual TLS" },
-	{ "server_name_override", GC_OPT_STRING,
-	  offsetof(struct otlp_tls_config, server_name_override),
-	  .help = "name to verify in the server certificate" },
-	{ 0 },
-};
-
 static const struct gc_option otlp_options[] = {
 	GC_EXPORTER_SETTINGS_OPTIONS("5s"),
 	{ "endpoint", GC_OPT_STRING, offsetof(struct otlp_exporter_config, endpoint),
 	  .help = "host:port of the OTLP/gRPC server (http:// means insecure, https:// TLS)" },
-	{ "tls", GC_OPT_SECTION, offsetof(struct otlp_exporter_config, tls), .sub = tls_options,
-	  .present = GC_OPT_NO_PRESENT },
+	GC_TLS_OPTION(struct otlp_exporter_config, tls),
 	{ "headers", GC_OPT_STRMAP, offsetof(struct otlp_exporter_config, headers),
 	  .help = "gRPC metadata sent with every call, e.g. X-Scope-OrgID" },
 	{ "compression", GC_OPT_STRING, offsetof(struct otlp_exporter_config, compression), "gzip",
@@ -80,9 +59,8 @@ static int otlp_validate(const void *config, const struct gc_node *node, const c
 
 	if (!c->endpoint || !*c->endpoint)
 		return gc_node_error(err, node, "%s: 'endpoint' is required (host:port)", id);
-	if (!!c->tls.cert_file != !!c->tls.key_file)
-		return gc_node_error(err, gc_node_get(node, "tls") ? gc_node_get(node, "tls") : node,
-				     "%s: tls.cert_file and tls.key_file go together", id);
+	if (gc_tls_validate(&c->tls, node, id, err))
+		return GC_ERROR;
 	for (size_t i = 0; i < c->headers.n; i++) {
 		for (const char *p = c->headers.keys[i]; *p; p++)
 			if (!(isalnum((unsigned char)*p) || *p == '-' || *p == '_' || *p == '.'))
@@ -121,7 +99,41 @@ static char *read_pem(const char *path, const char *id, char **err)
 	return buf;
 }
 
-static grpc_channel_credentials *make_credentials(const struct otlp_exporter_config *c,
+/* Credentials that check nothing of the server (tls.insecure_skip_verify):
+ * only the gRPC core's TLS API can turn verification off. ca may be NULL;
+ * cert and key come together or not at all. NULL when gRPC refused. */
+static grpc_channel_credentials *unverified_credentials(const char *ca, const char *cert,
+							const char *key)
+{
+	grpc_tls_credentials_options *opts = grpc_tls_credentials_options_create();
+	grpc_tls_certificate_verifier *verifier = grpc_tls_certificate_verifier_no_op_create();
+	grpc_tls_certificate_provider *provider = NULL;
+	grpc_tls_identity_pairs *pairs = NULL;
+	grpc_channel_credentials *creds;
+
+	if (cert) {
+		pairs = grpc_tls_identity_pairs_create();
+		grpc_tls_identity_pairs_add_pair(pairs, key, cert);
+	}
+	if (ca || pairs) {
+		provider = grpc_tls_certificate_provider_static_data_create(ca, pairs); /* takes pairs */
+		grpc_tls_credentials_options_set_certificate_provider(opts, provider);
+		if (ca)
+			grpc_tls_credentials_options_watch_root_certs(opts);
+		if (pairs)
+			grpc_tls_credentials_options_watch_identity_key_cert_pairs(opts);
+	}
+	grpc_tls_credentials_options_set_verify_server_cert(opts, 0);
+	grpc_tls_credentials_options_set_certificate_verifier(opts, verifier);
+	grpc_tls_credentials_options_set_check_call_host(opts, 0);
+	creds = grpc_tls_credentials_create(opts); /* takes opts */
+	grpc_tls_certificate_verifier_release(verifier);
+	if (provider)
+		grpc_tls_certificate_provider_release(provider);
+	return creds;
+}
+
+static grpc_channel_credentials *make_credentials(const struct gc_tls_settings *tls,
 						  bool insecure, const char *id, char **err)
 {
 	char *ca = NULL, *cert = NULL, *key = NULL;
@@ -130,16 +142,19 @@ static grpc_channel_credentials *make_credentials(const struct otlp_exporter_con
 
 	if (insecure)
 		return grpc_insecure_credentials_create();
-	if (c->tls.ca_file && !(ca = read_pem(c->tls.ca_file, id, err)))
+	if (tls->ca_file && !(ca = read_pem(tls->ca_file, id, err)))
 		goto out;
-	if (c->tls.cert_file) {
-		if (!(cert = read_pem(c->tls.cert_file, id, err)) ||
-		    !(key = read_pem(c->tls.key_file, id, err)))
+	if (tls->cert_file) {
+		if (!(cert = read_pem(tls->cert_file, id, err)) ||
+		    !(key = read_pem(tls->key_file, id, err)))
 			goto out;
 		pair.cert_chain = cert;
 		pair.private_key = key;
 	}
-	creds = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+	if (tls->insecure_skip_verify)
+		creds = unverified_credentials(ca, cert, key);
+	else
+		creds = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
 	if (!creds)
 		gc_set_err(err, "%s: cannot set up TLS credentials", id);
 out:
@@ -168,7 +183,7 @@ static void *otlp_create(const char *id, const void *config, char **err)
 		target += 8;
 		insecure = false;
 	}
-	creds = make_credentials(c, insecure, id, err);
+	creds = make_credentials(&c->tls, insecure, id, err);
 	if (!creds) {
 		free(e->id);
 		free(e);
@@ -179,9 +194,9 @@ static void *otlp_create(const char *id, const void *config, char **err)
 			GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM, GRPC_COMPRESS_GZIP);
 	args[chargs.num_args++] = gc_grpc_int_arg(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH,
 								  -1);
-	if (c->tls.server_name_override && !insecure)
-		args[chargs.num_args++] = gc_grpc_string_arg(
-			GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, c->tls.server_name_override);
+	if (gc_tls_server_name(&c->tls) && !insecure)
+		args[chargs.num_args++] = gc_grpc_string_arg(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+							     gc_tls_server_name(&c->tls));
 	e->channel = grpc_channel_create(target, creds, &chargs);
 	grpc_channel_credentials_release(creds);
 	for (int s = 0; s < GC_SIGNAL_COUNT; s++)

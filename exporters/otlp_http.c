@@ -16,20 +16,16 @@
 #include "google/rpc/status.pb-c.h"
 #include "log.h"
 #include "otlp_response.h"
+#include "tls_options.h"
 
 #define MAX_RESPONSE_BYTES (64 * 1024)
 #define MAX_HANDLES 64
-
-struct otlp_http_tls_config {
-	bool insecure_skip_verify;
-	char *ca_file, *cert_file, *key_file;
-};
 
 struct otlp_http_exporter_config {
 	struct gc_exporter_settings settings; /* first: the exporter runtime reads it */
 	char *endpoint;
 	char *traces_endpoint, *logs_endpoint, *metrics_endpoint;
-	struct otlp_http_tls_config tls;
+	struct gc_tls_settings tls;
 	struct gc_strmap headers;
 	char *compression;
 	bool http2_prior_knowledge;
@@ -40,25 +36,13 @@ struct otlp_http_exporter {
 	const struct otlp_http_exporter_config *config;
 	bool forbid_reuse; /* see otlp_http_create */
 	char *urls[GC_SIGNAL_COUNT];
+	struct curl_slist *connect_to[GC_SIGNAL_COUNT]; /* tls.server_name_override */
 	struct curl_slist *headers;
 	/* Idle easy handles: each keeps its connections, so reusing them keeps
 	 * connections (and HTTP/2 sessions) alive between sends. */
 	pthread_mutex_t lock;
 	CURL *idle[MAX_HANDLES];
 	size_t n_idle;
-};
-
-static const struct gc_option tls_options[] = {
-	{ "insecure_skip_verify", GC_OPT_BOOL,
-	  offsetof(struct otlp_http_tls_config, insecure_skip_verify), "false",
-	  .help = "do not verify the server certificate (testing only)" },
-	{ "ca_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, ca_file),
-	  .help = "PEM CA bundle to verify the server (default: system roots)" },
-	{ "cert_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, cert_file),
-	  .help = "PEM client certificate for mutual TLS" },
-	{ "key_file", GC_OPT_STRING, offsetof(struct otlp_http_tls_config, key_file),
-	  .help = "PEM client key for mutual TLS" },
-	{ 0 },
 };
 
 static const struct gc_option otlp_http_options[] = {
@@ -73,8 +57,7 @@ static const struct gc_option otlp_http_options[] = {
 	{ "metrics_endpoint", GC_OPT_STRING,
 	  offsetof(struct otlp_http_exporter_config, metrics_endpoint),
 	  .help = "full URL for metrics (overrides endpoint)" },
-	{ "tls", GC_OPT_SECTION, offsetof(struct otlp_http_exporter_config, tls),
-	  .sub = tls_options, .present = GC_OPT_NO_PRESENT },
+	GC_TLS_OPTION(struct otlp_http_exporter_config, tls),
 	{ "headers", GC_OPT_STRMAP, offsetof(struct otlp_http_exporter_config, headers),
 	  .help = "HTTP headers sent with every request" },
 	{ "compression", GC_OPT_STRING, offsetof(struct otlp_http_exporter_config, compression),
@@ -113,9 +96,8 @@ static int otlp_http_validate(const void *config, const struct gc_node *node, co
 			return gc_node_error(err, node, "%s: endpoint '%s' must start with http:// "
 					     "or https://", id, url);
 	}
-	if (!!c->tls.cert_file != !!c->tls.key_file)
-		return gc_node_error(err, node, "%s: tls.cert_file and tls.key_file go together",
-				     id);
+	if (gc_tls_validate(&c->tls, node, id, err))
+		return GC_ERROR;
 	for (size_t i = 0; i < c->headers.n; i++)
 		for (const char *p = c->headers.keys[i]; *p; p++)
 			if (!isgraph((unsigned char)*p) || *p == ':')
@@ -125,37 +107,128 @@ static int otlp_http_validate(const void *config, const struct gc_node *node, co
 	return GC_OK;
 }
 
+/* The URL of signal s: its own endpoint, or endpoint with the signal's path.
+ * Heap; NULL when out of memory. */
+static char *signal_url(const struct otlp_http_exporter_config *c, enum gc_signal s)
+{
+	const char *full = *signal_endpoint(c, s);
+	size_t n;
+	char *url;
+
+	if (full)
+		return strdup(full);
+	n = strlen(c->endpoint);
+	while (n && c->endpoint[n - 1] == '/')
+		n--;
+	return asprintf(&url, "%.*s%s", (int)n, c->endpoint, signal_paths[s]) < 0 ? NULL : url;
+}
+
+/* Appends a copy of line to *list; false when out of memory (the list is
+ * left as it was). */
+static bool append_line(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *grown = curl_slist_append(*list, line);
+
+	if (!grown)
+		return false;
+	*list = grown;
+	return true;
+}
+
+/* The headers of every request. GC_OK, or GC_ERROR when out of memory. */
+static int build_headers(struct curl_slist **list, const struct otlp_http_exporter_config *c)
+{
+	char line[1024];
+
+	if (!append_line(list, "Content-Type: application/x-protobuf") ||
+	    (!strcmp(c->compression, "gzip") && !append_line(list, "Content-Encoding: gzip")) ||
+	    /* curl adds "Expect: 100-continue" to large POSTs; the round trip buys nothing. */
+	    !append_line(list, "Expect:"))
+		return GC_ERROR;
+	for (size_t i = 0; i < c->headers.n; i++) {
+		snprintf(line, sizeof(line), "%s: %s", c->headers.keys[i], c->headers.values[i]);
+		if (!append_line(list, line))
+			return GC_ERROR;
+	}
+	return GC_OK;
+}
+
+/* tls.server_name_override on an https:// URL: the name takes the place of
+ * the URL's host, so that curl sends it as SNI and Host and verifies it in the
+ * server's certificate, and *connect_to sends the connection to the URL's own
+ * host and port. *url (heap) is replaced. An http:// URL is left alone. GC_OK,
+ * or GC_ERROR with *err when the URL does not parse or memory ran out. */
+static int override_server_name(char **url, const char *name, struct curl_slist **connect_to,
+				const char *id, char **err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *rewritten = NULL, *entry = NULL, *copy;
+	int rc = GC_ERROR;
+
+	if (!u || curl_url_set(u, CURLUPART_URL, *url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		goto out;
+	if (strcasecmp(scheme, "https")) {
+		rc = GC_OK;
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_HOST, name, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &rewritten, 0) != CURLUE_OK)
+		goto out;
+	if (asprintf(&entry, "%s:%s:%s:%s", name, port, host, port) < 0) {
+		entry = NULL;
+		goto out;
+	}
+	copy = strdup(rewritten);
+	if (!copy || !append_line(connect_to, entry)) {
+		free(copy);
+		goto out;
+	}
+	free(*url);
+	*url = copy;
+	rc = GC_OK;
+out:
+	if (rc != GC_OK)
+		gc_set_err(err, "%s: tls.server_name_override '%s' cannot apply to %s (out of "
+			   "memory, or not a URL curl reads)", id, name, *url);
+	free(entry);
+	curl_free(rewritten);
+	curl_free(port);
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static void otlp_http_destroy(void *self);
+
 static void *otlp_http_create(const char *id, const void *config, char **err)
 {
 	const struct otlp_http_exporter_config *c = config;
 	struct otlp_http_exporter *e = calloc(1, sizeof(*e));
-	char line[1024];
+	const char *name = gc_tls_server_name(&c->tls);
 
-	e->id = strdup(id);
+	if (!e || !(e->id = strdup(id))) {
+		free(e);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	e->config = c;
 	pthread_mutex_init(&e->lock, NULL);
 	for (int s = 0; s < GC_SIGNAL_COUNT; s++) {
-		const char *full = *signal_endpoint(c, (enum gc_signal)s);
-
-		if (full) {
-			e->urls[s] = strdup(full);
-		} else {
-			size_t n = strlen(c->endpoint);
-
-			while (n && c->endpoint[n - 1] == '/')
-				n--;
-			if (asprintf(&e->urls[s], "%.*s%s", (int)n, c->endpoint, signal_paths[s]) < 0)
-				e->urls[s] = NULL;
+		e->urls[s] = signal_url(c, (enum gc_signal)s);
+		if (!e->urls[s]) {
+			gc_set_err(err, "%s: out of memory", id);
+			goto fail;
 		}
+		if (name && override_server_name(&e->urls[s], name, &e->connect_to[s], id, err))
+			goto fail;
 	}
-	e->headers = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
-	if (!strcmp(c->compression, "gzip"))
-		e->headers = curl_slist_append(e->headers, "Content-Encoding: gzip");
-	/* curl adds "Expect: 100-continue" to large POSTs; the round trip buys nothing. */
-	e->headers = curl_slist_append(e->headers, "Expect:");
-	for (size_t i = 0; i < c->headers.n; i++) {
-		snprintf(line, sizeof(line), "%s: %s", c->headers.keys[i], c->headers.values[i]);
-		e->headers = curl_slist_append(e->headers, line);
+	if (build_headers(&e->headers, c)) {
+		gc_set_err(err, "%s: out of memory", id);
+		goto fail;
 	}
 	/* libcurl before 8.0 cannot reuse an h2c prior-knowledge connection
 	 * (curl issue 10634; Debian 12 ships 7.88): the second request on it fails
@@ -166,6 +239,9 @@ static void *otlp_http_create(const char *id, const void *config, char **err)
 		c->http2_prior_knowledge ? " (HTTP/2 prior knowledge)" : "",
 		strcmp(c->compression, "gzip") ? "" : " (gzip)");
 	return e;
+fail:
+	otlp_http_destroy(e);
+	return NULL;
 }
 
 static CURL *take_handle(struct otlp_http_exporter *e)
@@ -281,7 +357,7 @@ static void status_message(const struct response *r, char *out, size_t len)
 		google__rpc__status__free_unpacked(st, NULL);
 }
 
-static void set_tls(CURL *h, const struct otlp_http_tls_config *tls)
+static void set_tls(CURL *h, const struct gc_tls_settings *tls)
 {
 	if (tls->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, tls->ca_file);
@@ -339,6 +415,8 @@ static int otlp_http_send(void *self, struct gc_request *req, struct gc_send_res
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
 	set_tls(h, &e->config->tls);
+	if (e->connect_to[req->signal])
+		curl_easy_setopt(h, CURLOPT_CONNECT_TO, e->connect_to[req->signal]);
 	if (e->forbid_reuse)
 		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	cc = curl_easy_perform(h);
@@ -380,8 +458,10 @@ static void otlp_http_destroy(void *self)
 	for (size_t i = 0; i < e->n_idle; i++)
 		curl_easy_cleanup(e->idle[i]);
 	curl_slist_free_all(e->headers);
-	for (int s = 0; s < GC_SIGNAL_COUNT; s++)
+	for (int s = 0; s < GC_SIGNAL_COUNT; s++) {
 		free(e->urls[s]);
+		curl_slist_free_all(e->connect_to[s]);
+	}
 	pthread_mutex_destroy(&e->lock);
 	free(e->id);
 	free(e);

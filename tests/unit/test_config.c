@@ -226,8 +226,9 @@ static void test_unknown_option_key(void **state)
 			    "read_timeout, num_threads)");
 	assert_config_error("exporters:\n  otlp:\n    endpoint: x:1\n    tls: { insecure: true, "
 			    "ca: /x }\n",
-			    "test.yaml:4:28: otlp: unknown key 'ca' (valid keys: insecure, ca_file, "
-			    "cert_file, key_file, server_name_override)");
+			    "test.yaml:4:28: otlp: unknown key 'ca' (valid keys: insecure, "
+			    "insecure_skip_verify, ca_file, cert_file, key_file, "
+			    "server_name_override)");
 	assert_config_error("extensions:\n  health_check:\n    port: 1\n",
 			    "test.yaml:3:5: health_check: unknown key 'port' (valid keys: endpoint, "
 			    "path)");
@@ -442,6 +443,43 @@ static void test_otlp_exporter_needs_endpoint(void **state)
 			    "      \"X Tenant\": a\n",
 			    "test.yaml:5:7: otlp: header name 'X Tenant' has characters gRPC metadata "
 			    "does not allow");
+}
+
+/* Both OTLP exporters read one tls table: every key either accepted before is
+ * accepted by both, and the pairing check points at the tls section. */
+static void test_otlp_exporters_share_tls_options(void **state)
+{
+	struct gc_config *c;
+	struct gc_component_config *e;
+
+	c = parse_ok(RECEIVERS
+		     "exporters:\n"
+		     "  otlp:\n"
+		     "    endpoint: x:1\n"
+		     "    tls: { insecure_skip_verify: true, server_name_override: a.example }\n"
+		     "  otlp_http:\n"
+		     "    endpoint: https://x:1\n"
+		     "    tls: { insecure: true, server_name_override: b.example, ca_file: /ca.pem }\n"
+		     "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n"
+		     "      exporters: [otlp, otlp_http]\n");
+	e = component(c, GC_KIND_EXPORTER, "otlp");
+	assert_true(OPT_BOOL(e, "tls.insecure_skip_verify"));
+	assert_false(OPT_BOOL(e, "tls.insecure"));
+	assert_string_equal(OPT_STR(e, "tls.server_name_override"), "a.example");
+	e = component(c, GC_KIND_EXPORTER, "otlp_http");
+	assert_true(OPT_BOOL(e, "tls.insecure"));
+	assert_false(OPT_BOOL(e, "tls.insecure_skip_verify"));
+	assert_string_equal(OPT_STR(e, "tls.server_name_override"), "b.example");
+	assert_string_equal(OPT_STR(e, "tls.ca_file"), "/ca.pem");
+	gc_config_free(c);
+	assert_config_error("exporters:\n  otlp_http:\n    endpoint: http://x:1\n"
+			    "    tls:\n      key_file: /k.pem\n",
+			    "test.yaml:5:7: otlp_http: tls.cert_file and tls.key_file go together");
+	assert_config_error("exporters:\n  otlp_http:\n    endpoint: http://x:1\n"
+			    "    tls: { ca: /x }\n",
+			    "test.yaml:4:12: otlp_http: unknown key 'ca' (valid keys: insecure, "
+			    "insecure_skip_verify, ca_file, cert_file, key_file, "
+			    "server_name_override)");
 }
 
 static void test_otlp_receiver_needs_protocols(void **state)
@@ -928,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_list_given_a_scalar),
 		cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_otlp_exporter_needs_endpoint),
+		cmocka_unit_test(test_otlp_exporters_share_tls_options),
 		cmocka_unit_test(test_otlp_receiver_needs_protocols),
 		cmocka_unit_test(test_batch_max_below_size),
 		cmocka_unit_test(test_env_expansion),
