@@ -201,10 +201,11 @@ static void take(struct memory_queue *m, struct gc_queue_batch *out)
 static bool mq_pop(struct gc_queue *q, struct gc_queue_batch *out)
 {
 	struct memory_queue *m = (struct memory_queue *)q;
-	int64_t arm_at;
+	int64_t arm_at, armed = 0;
 
 	out->n = 0;
 	out->units = 0;
+
 	pthread_mutex_lock(&m->lock);
 	for (;;) {
 		if (head_ready(m, gc_now_ns()))
@@ -213,7 +214,17 @@ static bool mq_pop(struct gc_queue *q, struct gc_queue_batch *out)
 			pthread_mutex_unlock(&m->lock);
 			return false;
 		}
+		/* Batching: make sure the timer wakes a consumer when the head is
+		 * due (the lock is released to arm it, so look again after). */
+		if (m->count && head(m)->since + q->config.flush_timeout != armed) {
+			armed = head(m)->since + q->config.flush_timeout;
+			pthread_mutex_unlock(&m->lock);
+			gc_timer_arm_before(m->flush, armed);
+			pthread_mutex_lock(&m->lock);
+			continue;
+		}
 		pthread_cond_wait(&m->ready, &m->lock);
+		armed = 0; /* woken: the timer may have fired for another head */
 	}
 	take(m, out);
 	/* What stays may be due later: make sure the timer wakes someone. */

@@ -15,6 +15,7 @@ struct gc_timer {
 	void *arg;
 	int64_t due;		/* when armed */
 	bool armed;
+	bool dying;		/* being freed: arming is ignored */
 	struct gc_timer *next;	/* in the armed list */
 };
 
@@ -127,7 +128,7 @@ static int arm(struct gc_timer *t, int64_t when_ns, bool only_earlier)
 
 	pthread_mutex_lock(&timers.lock);
 	rc = start_locked();
-	if (rc == GC_OK && !(only_earlier && t->armed && t->due <= when_ns)) {
+	if (rc == GC_OK && !t->dying && !(only_earlier && t->armed && t->due <= when_ns)) {
 		if (t->armed)
 			unlink_locked(t);
 		t->due = when_ns;
@@ -162,11 +163,11 @@ void gc_timer_free(struct gc_timer *t)
 	if (!t)
 		return;
 	pthread_mutex_lock(&timers.lock);
-	/* A running callback may re-arm its timer: wait for it first. */
-	while (timers.running == t)
-		pthread_cond_wait(&timers.idle, &timers.lock);
+	t->dying = true; /* a running callback's re-arm is ignored from now on */
 	if (t->armed)
 		unlink_locked(t);
+	while (timers.running == t)
+		pthread_cond_wait(&timers.idle, &timers.lock);
 	pthread_mutex_unlock(&timers.lock);
 	free(t);
 }
