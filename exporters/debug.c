@@ -190,7 +190,11 @@ static void *debug_create(const char *id, const void *config, char **err)
 	const struct debug_config *c = config;
 	struct debug_exporter *d = calloc(1, sizeof(*d));
 
-	d->id = strdup(id);
+	if (!d || !(d->id = strdup(id))) {
+		free(d);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	d->level = !strcmp(c->verbosity, "detailed") ? 2 : !strcmp(c->verbosity, "normal") ? 1 : 0;
 	return d;
 }
@@ -239,8 +243,11 @@ static int debug_send(void *self, struct gc_request *req, struct gc_send_result 
 		print_traces(f, batch->traces, d->level);
 	else if (batch->signal == GC_SIGNAL_LOGS)
 		print_logs(f, batch->logs, d->level);
-	fclose(f);
 	gc_batch_unref(batch);
+	if (fclose(f)) { /* the stream could not grow: what it holds is cut short */
+		free(text);
+		return gc_set_err(err, "out of memory"), GC_RETRY;
+	}
 	fwrite(text, 1, len, stdout);
 	fflush(stdout);
 	free(text);

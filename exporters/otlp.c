@@ -85,16 +85,20 @@ static char *read_pem(const char *path, const char *id, char **err)
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
-	buf = malloc((size_t)len + 1);
-	if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
+	buf = len >= 0 ? malloc((size_t)len + 1) : NULL;
 	if (!buf) {
+		fclose(f);
+		gc_set_err(err, len < 0 ? "%s: cannot read %s" : "%s: out of memory reading %s", id,
+			   path);
+		return NULL;
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(buf);
 		gc_set_err(err, "%s: cannot read %s", id, path);
 		return NULL;
 	}
+	fclose(f);
 	buf[len] = '\0';
 	return buf;
 }
@@ -164,6 +168,8 @@ out:
 	return creds;
 }
 
+static void otlp_destroy(void *self);
+
 static void *otlp_create(const char *id, const void *config, char **err)
 {
 	const struct otlp_exporter_config *c = config;
@@ -174,7 +180,11 @@ static void *otlp_create(const char *id, const void *config, char **err)
 	grpc_arg args[3];
 	grpc_channel_args chargs = { 0, args };
 
-	e->id = strdup(id);
+	if (!e || !(e->id = strdup(id))) {
+		free(e);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	e->config = c;
 	if (!strncmp(target, "http://", 7)) {
 		target += 7;
@@ -201,21 +211,29 @@ static void *otlp_create(const char *id, const void *config, char **err)
 	grpc_channel_credentials_release(creds);
 	for (int s = 0; s < GC_SIGNAL_COUNT; s++)
 		e->methods[s] = grpc_slice_from_static_string(method_paths[s]);
-	e->n_metadata = c->headers.n;
 	e->metadata = calloc(c->headers.n + 1, sizeof(*e->metadata));
+	if (!e->metadata)
+		goto out_of_memory;
 	for (size_t i = 0; i < c->headers.n; i++) {
 		/* gRPC metadata keys are lowercase on the wire. */
 		char *lower = strdup(c->headers.keys[i]);
 
+		if (!lower)
+			goto out_of_memory;
 		for (char *p = lower; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		e->metadata[i].key = grpc_slice_from_copied_string(lower);
 		e->metadata[i].value = grpc_slice_from_copied_string(c->headers.values[i]);
+		e->n_metadata = i + 1;
 		free(lower);
 	}
 	gc_info(id, "exporting OTLP/gRPC to %s (%s%s)", target, insecure ? "insecure" : "TLS",
 		strcmp(c->compression, "gzip") ? "" : ", gzip");
 	return e;
+out_of_memory:
+	gc_set_err(err, "%s: out of memory", id);
+	otlp_destroy(e);
+	return NULL;
 }
 
 static bool retryable(grpc_status_code st)

@@ -357,18 +357,23 @@ static void status_message(const struct response *r, char *out, size_t len)
 		google__rpc__status__free_unpacked(st, NULL);
 }
 
-static void set_tls(CURL *h, const struct gc_tls_settings *tls)
+/* The tls settings on handle h. CURLE_OK, or what a string option (copied by
+ * curl) failed with: out of memory. */
+static CURLcode set_tls(CURL *h, const struct gc_tls_settings *tls)
 {
+	CURLcode cc = CURLE_OK;
+
 	if (tls->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, tls->ca_file);
-	if (tls->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, tls->cert_file);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, tls->key_file);
-	}
+		cc = curl_easy_setopt(h, CURLOPT_CAINFO, tls->ca_file);
+	if (tls->cert_file && !cc)
+		cc = curl_easy_setopt(h, CURLOPT_SSLCERT, tls->cert_file);
+	if (tls->cert_file && !cc)
+		cc = curl_easy_setopt(h, CURLOPT_SSLKEY, tls->key_file);
 	if (tls->insecure_skip_verify) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	return cc;
 }
 
 static int otlp_http_send(void *self, struct gc_request *req, struct gc_send_result *res,
@@ -399,14 +404,20 @@ static int otlp_http_send(void *self, struct gc_request *req, struct gc_send_res
 		}
 	}
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, e->urls[req->signal]);
+	/* curl copies these strings: a failure is out of memory */
+	if (curl_easy_setopt(h, CURLOPT_URL, e->urls[req->signal]) ||
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, "genai-collector/" GC_VERSION) ||
+	    set_tls(h, &e->config->tls)) {
+		rc = GC_RETRY;
+		gc_set_err(err, "out of memory");
+		goto out;
+	}
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(e->config->settings.timeout / 1000000));
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "genai-collector/" GC_VERSION);
 	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, e->config->http2_prior_knowledge
 							  ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
 							  : CURL_HTTP_VERSION_2TLS);
@@ -414,7 +425,6 @@ static int otlp_http_send(void *self, struct gc_request *req, struct gc_send_res
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
-	set_tls(h, &e->config->tls);
 	if (e->connect_to[req->signal])
 		curl_easy_setopt(h, CURLOPT_CONNECT_TO, e->connect_to[req->signal]);
 	if (e->forbid_reuse)

@@ -91,50 +91,91 @@ void gc_value_at(const struct gc_value *v, size_t i, struct gc_str *key, struct 
 	}
 }
 
-int gc_pb_value_set_str(gc_arena *a, any_value *v, struct gc_str value)
+/* A new, empty value in the arena, or NULL when out of memory. */
+static any_value *value_new(gc_arena *a)
 {
-	if (!v)
-		return GC_ERROR;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
-	v->string_value.data = (uint8_t *)gc_arena_memdup(a, value.ptr, value.len);
-	v->string_value.len = value.len;
-	return v->string_value.data || !value.len ? GC_OK : GC_ERROR;
+	any_value *v = gc_arena_alloc(a, sizeof(*v));
+
+	if (v)
+		opentelemetry__proto__common__v1__any_value__init(v);
+	return v;
 }
 
-int gc_pb_value_set_int(any_value *v, int64_t value)
+/* Makes v (allocated, maybe not yet in the batch) a string holding a copy of
+ * value. GC_OK, or GC_ERROR (v untouched) when out of memory. */
+static int fill_str(gc_arena *a, any_value *v, struct gc_str value)
 {
-	if (!v)
+	char *copy = gc_arena_memdup(a, value.ptr, value.len);
+
+	if (!copy)
 		return GC_ERROR;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
-	v->int_value = value;
+	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE;
+	v->string_value.data = (uint8_t *)copy;
+	v->string_value.len = value.len;
 	return GC_OK;
 }
 
-int gc_pb_value_set_str_array(gc_arena *a, any_value *v, const struct gc_str *items, size_t n)
+any_value *gc_pb_value_str(gc_arena *a, struct gc_str value)
 {
-	any_value *elems;
-	Opentelemetry__Proto__Common__V1__ArrayValue *arr;
+	any_value *v = value_new(a);
 
-	if (!v)
-		return GC_ERROR;
-	arr = gc_arena_alloc(a, sizeof(*arr));
-	elems = gc_arena_alloc(a, (n ? n : 1) * sizeof(*elems));
-	if (!arr || !elems)
-		return GC_ERROR;
+	return v && fill_str(a, v, value) == GC_OK ? v : NULL;
+}
+
+any_value *gc_pb_value_int(gc_arena *a, int64_t value)
+{
+	any_value *v = value_new(a);
+
+	if (v) {
+		v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE;
+		v->int_value = value;
+	}
+	return v;
+}
+
+any_value *gc_pb_value_double(gc_arena *a, double value)
+{
+	any_value *v = value_new(a);
+
+	if (v) {
+		v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
+		v->double_value = value;
+	}
+	return v;
+}
+
+any_value *gc_pb_value_bool(gc_arena *a, bool value)
+{
+	any_value *v = value_new(a);
+
+	if (v) {
+		v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
+		v->bool_value = value;
+	}
+	return v;
+}
+
+any_value *gc_pb_value_str_array(gc_arena *a, const struct gc_str *items, size_t n)
+{
+	any_value *v = value_new(a), *elems = gc_arena_alloc(a, (n ? n : 1) * sizeof(*elems));
+	Opentelemetry__Proto__Common__V1__ArrayValue *arr = gc_arena_alloc(a, sizeof(*arr));
+
+	if (!v || !elems || !arr)
+		return NULL;
 	opentelemetry__proto__common__v1__array_value__init(arr);
 	arr->values = gc_arena_alloc(a, (n ? n : 1) * sizeof(*arr->values));
 	if (!arr->values)
-		return GC_ERROR;
+		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		opentelemetry__proto__common__v1__any_value__init(&elems[i]);
-		if (gc_pb_value_set_str(a, &elems[i], items[i]) != GC_OK)
-			return GC_ERROR;
+		if (fill_str(a, &elems[i], items[i]) != GC_OK)
+			return NULL;
 		arr->values[i] = &elems[i];
 	}
 	arr->n_values = n;
 	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
 	v->array_value = arr;
-	return GC_OK;
+	return v;
 }
 
 /* ---- attribute lists -------------------------------------------------------- */
@@ -152,30 +193,34 @@ const key_value *gc_pb_kv_find(key_value *const *kvs, size_t n, struct gc_str ke
 }
 
 /* The attribute array grows by copying into the arena; protobuf-c sized it
- * exactly, and spans gain a handful of attributes. */
-any_value *gc_pb_kv_slot(gc_arena *a, key_value ***list, size_t *n, struct gc_str key)
+ * exactly, and spans gain a handful of attributes. Everything is allocated
+ * before the list changes. */
+int gc_pb_kv_put(gc_arena *a, key_value ***list, size_t *n, struct gc_str key, any_value *v)
 {
 	size_t i;
 	key_value *kv = (key_value *)gc_pb_kv_find(*list, *n, key, &i), **grown;
+	char *copy;
 
-	if (!kv) {
-		kv = gc_arena_alloc(a, sizeof(*kv));
-		grown = gc_arena_alloc(a, (*n + 1) * sizeof(*grown));
-		if (!kv || !grown)
-			return NULL;
-		opentelemetry__proto__common__v1__key_value__init(kv);
-		kv->key.data = (uint8_t *)gc_arena_memdup(a, key.ptr, key.len);
-		kv->key.len = key.len;
-		if (*n)
-			memcpy(grown, *list, *n * sizeof(*grown));
-		grown[(*n)++] = kv;
-		*list = grown;
+	if (!v)
+		return GC_ERROR;
+	if (kv) {
+		kv->value = v;
+		return GC_OK;
 	}
-	kv->value = gc_arena_alloc(a, sizeof(*kv->value));
-	if (!kv->value)
-		return NULL;
-	opentelemetry__proto__common__v1__any_value__init(kv->value);
-	return kv->value;
+	kv = gc_arena_alloc(a, sizeof(*kv));
+	grown = gc_arena_alloc(a, (*n + 1) * sizeof(*grown));
+	copy = gc_arena_memdup(a, key.ptr, key.len);
+	if (!kv || !grown || !copy)
+		return GC_ERROR;
+	opentelemetry__proto__common__v1__key_value__init(kv);
+	kv->key.data = (uint8_t *)copy;
+	kv->key.len = key.len;
+	kv->value = v;
+	if (*n)
+		memcpy(grown, *list, *n * sizeof(*grown));
+	grown[(*n)++] = kv;
+	*list = grown;
+	return GC_OK;
 }
 
 #define KVS(a) ((key_value ***)(a)->list)
@@ -225,39 +270,39 @@ bool gc_attrs_get(const struct gc_attrs *a, struct gc_str key, struct gc_value *
 	return kv != NULL;
 }
 
-static any_value *attrs_slot(struct gc_attrs *a, struct gc_str key)
+/* Sets key to v (NULL: the value could not be made), unless the list is the
+ * empty one of a message without the field. */
+static int attrs_put(struct gc_attrs *a, struct gc_str key, any_value *v)
 {
 	if (a->list == &no_list)
-		return NULL;
-	return gc_pb_kv_slot(a->batch->arena, KVS(a), a->n, key);
+		return GC_ERROR;
+	return gc_pb_kv_put(a->batch->arena, KVS(a), a->n, key, v);
 }
 
 int gc_attrs_set_str(struct gc_attrs *a, struct gc_str key, struct gc_str value)
 {
-	return gc_pb_value_set_str(a->batch->arena, attrs_slot(a, key), value);
+	return attrs_put(a, key, gc_pb_value_str(a->batch->arena, value));
 }
 
 int gc_attrs_set_int(struct gc_attrs *a, struct gc_str key, int64_t value)
 {
-	return gc_pb_value_set_int(attrs_slot(a, key), value);
+	return attrs_put(a, key, gc_pb_value_int(a->batch->arena, value));
 }
 
 int gc_attrs_set_str_array(struct gc_attrs *a, struct gc_str key, const struct gc_str *items,
 			   size_t n)
 {
-	return gc_pb_value_set_str_array(a->batch->arena, attrs_slot(a, key), items, n);
+	return attrs_put(a, key, gc_pb_value_str_array(a->batch->arena, items, n));
 }
 
 int gc_attrs_set_str_at(struct gc_attrs *a, size_t i, struct gc_str value)
 {
-	key_value *kv = (*KVS(a))[i];
-	any_value *v = gc_arena_alloc(a->batch->arena, sizeof(*v));
+	any_value *v = gc_pb_value_str(a->batch->arena, value);
 
 	if (!v)
 		return GC_ERROR;
-	opentelemetry__proto__common__v1__any_value__init(v);
-	kv->value = v;
-	return gc_pb_value_set_str(a->batch->arena, v, value);
+	(*KVS(a))[i]->value = v;
+	return GC_OK;
 }
 
 void gc_attrs_remove_at(struct gc_attrs *a, size_t i)

@@ -22,7 +22,8 @@ enum gc_signal { GC_SIGNAL_TRACES = 0, GC_SIGNAL_LOGS = 1, GC_SIGNAL_METRICS = 2
 const char *gc_signal_name(enum gc_signal s);
 
 /* Formats into a new heap string stored in *err (when err is not NULL);
- * frees any previous message. Always returns GC_ERROR. */
+ * frees any previous message. When memory runs out *err is left NULL: a
+ * failure without a message is out of memory. Always returns GC_ERROR. */
 int gc_set_err(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* True for a request header that carries a credential: authorization,

@@ -86,6 +86,8 @@ static int load_component(struct gc_config *c, enum gc_kind kind, struct gc_node
 	out->id = key->value;
 	out->node = value;
 	out->options = gc_arena_alloc(c->arena, out->type->config_size ? out->type->config_size : 1);
+	if (!out->options)
+		return gc_set_err(err, "%s: out of memory", out->id);
 	memset(out->options, 0, out->type->config_size);
 	if (gc_options_load(out->type->options, out->options, value, out->id, c->arena, err))
 		return GC_ERROR;
@@ -104,6 +106,8 @@ static int load_section(struct gc_config *c, enum gc_kind kind, struct gc_node *
 				     gc_kind_section(kind));
 	c->n_components[kind] = node->n;
 	c->components[kind] = gc_arena_alloc(c->arena, (node->n + 1) * sizeof(**c->components));
+	if (!c->components[kind])
+		return gc_set_err(err, "out of memory");
 	memset(c->components[kind], 0, (node->n + 1) * sizeof(**c->components));
 	for (size_t i = 0; i < node->n; i++) {
 		if (load_component(c, kind, node->keys[i], node->items[i],
@@ -141,6 +145,8 @@ static int resolve_ids(struct gc_config *c, enum gc_kind kind, struct gc_node *l
 				     gc_kind_section(kind), gc_kind_name(kind));
 	*n = list->n;
 	*out = gc_arena_alloc(c->arena, (list->n + 1) * sizeof(**out));
+	if (!*out)
+		return gc_set_err(err, "out of memory");
 	for (size_t i = 0; i < list->n; i++) {
 		struct gc_node *item = list->items[i];
 		struct gc_component_config *comp;
@@ -239,6 +245,8 @@ static int load_service(struct gc_config *c, struct gc_node *service, struct gc_
 	scalars = *service;
 	scalars.keys = gc_arena_alloc(c->arena, (service->n + 1) * sizeof(*scalars.keys));
 	scalars.items = gc_arena_alloc(c->arena, (service->n + 1) * sizeof(*scalars.items));
+	if (!scalars.keys || !scalars.items)
+		return gc_set_err(err, "out of memory");
 	scalars.n = 0;
 	for (size_t i = 0; i < service->n; i++) {
 		if (!strcmp(service->keys[i]->value, "pipelines") ||
@@ -266,6 +274,8 @@ static int load_service(struct gc_config *c, struct gc_node *service, struct gc_
 				     "service: 'pipelines' must define at least one pipeline");
 	c->n_pipelines = pipelines->n;
 	c->pipelines = gc_arena_alloc(c->arena, pipelines->n * sizeof(*c->pipelines));
+	if (!c->pipelines)
+		return gc_set_err(err, "out of memory");
 	memset(c->pipelines, 0, pipelines->n * sizeof(*c->pipelines));
 	for (size_t i = 0; i < pipelines->n; i++)
 		if (load_pipeline(c, pipelines->keys[i], pipelines->items[i], &c->pipelines[i], err))
@@ -285,6 +295,10 @@ int gc_config_parse(const char *text, size_t len, const char *file, struct gc_co
 		return gc_set_err(err, "out of memory");
 	}
 	c->file = gc_arena_strdup(c->arena, file);
+	if (!c->file) {
+		gc_set_err(err, "out of memory");
+		goto fail;
+	}
 	root = gc_yaml_parse(text, len, file, c->arena, err);
 	if (!root)
 		goto fail;

@@ -11,10 +11,14 @@
  * allocates again is charged twice, which errs on the safe side. */
 static __thread size_t *remaining;
 static __thread bool exceeded;
+/* Allocations refused by the system on this thread (see json_bounded.h). */
+static __thread size_t failures;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
 static void *counted_malloc(size_t size)
 {
+	void *p;
+
 	if (remaining) {
 		if (size > *remaining) {
 			exceeded = true;
@@ -22,7 +26,15 @@ static void *counted_malloc(size_t size)
 		}
 		*remaining -= size;
 	}
-	return malloc(size);
+	p = malloc(size);
+	if (!p)
+		failures++;
+	return p;
+}
+
+size_t gc_json_alloc_failures(void)
+{
+	return failures;
 }
 
 static void install(void)

@@ -23,4 +23,11 @@ void gc_json_init(void);
 json_t *gc_json_loadb(const char *text, size_t len, size_t flags, json_error_t *error,
 		      bool *over_limit);
 
+/* How many of jansson's allocations the system refused on the calling
+ * thread (out of memory; a parse's bound does not count), since the thread
+ * began. jansson answers such a failure with a NULL or a value left out, not
+ * always visibly: code that builds JSON reads this before and after, and
+ * treats a change as out of memory. Counts once gc_json_init has run. */
+size_t gc_json_alloc_failures(void);
+
 #endif

@@ -24,6 +24,13 @@ static void usage(FILE *out)
 	      out);
 }
 
+/* The message of a failure: *err, or, when even formatting it ran out of
+ * memory (gc_set_err leaves NULL then), that. */
+static const char *failure(const char *err)
+{
+	return err ? err : "out of memory";
+}
+
 static int load(const char *path, struct gc_config **out, char **err)
 {
 	return path ? gc_config_load_file(path, out, err) : gc_config_load_default(out, err);
@@ -43,7 +50,7 @@ static int cmd_validate(const char *path)
 	char *err = NULL;
 
 	if (load(path, &c, &err)) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", failure(err));
 		free(err);
 		return 1;
 	}
@@ -91,7 +98,7 @@ static int read_source(struct source *src, const char *path, char **err)
 	if (!path) {
 		src->text = strdup(gc_default_config);
 		src->len = gc_default_config_len;
-		return src->text ? GC_OK : GC_ERROR;
+		return src->text ? GC_OK : gc_set_err(err, "out of memory");
 	}
 	src->text = gc_read_file(path, &src->len, err);
 	return src->text ? GC_OK : GC_ERROR;
@@ -113,7 +120,7 @@ static struct gc_service *reload(struct source *running, struct gc_service *svc)
 	char *err = NULL;
 
 	if (read_source(&next, running->path, &err) || parse_source(&next, &config, &err)) {
-		gc_error("service", "reload failed, keeping the running config: %s", err);
+		gc_error("service", "reload failed, keeping the running config: %s", failure(err));
 		free(err);
 		free(next.text);
 		return svc;
@@ -126,13 +133,13 @@ static struct gc_service *reload(struct source *running, struct gc_service *svc)
 		gc_info("service", "reloaded config");
 		return svc;
 	}
-	gc_error("service", "reload failed, restoring the previous config: %s", err);
+	gc_error("service", "reload failed, restoring the previous config: %s", failure(err));
 	free(err);
 	err = NULL;
 	gc_config_free(config);
 	free(next.text);
 	if (parse_source(running, &config, &err) || gc_service_start(config, &svc, &err)) {
-		gc_error("service", "cannot restore the previous config: %s", err);
+		gc_error("service", "cannot restore the previous config: %s", failure(err));
 		free(err);
 		gc_config_free(config);
 		return NULL;
@@ -169,7 +176,7 @@ static int cmd_run(const char *path)
 	gc_json_init();
 	gc_http_raise_fd_limit(); /* connection limits, not descriptors, decide */
 	if (read_source(&src, path, &err) || parse_source(&src, &config, &err)) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s\n", failure(err));
 		free(err);
 		free(src.text);
 		return 1;
@@ -186,7 +193,7 @@ static int cmd_run(const char *path)
 	gc_info("service", "starting genai-collector %s with %s", GC_VERSION,
 		path ? path : "the embedded default config");
 	if (gc_service_start(config, &svc, &err)) {
-		gc_error("service", "cannot start: %s", err);
+		gc_error("service", "cannot start: %s", failure(err));
 		free(err);
 		gc_config_free(config);
 		free(src.text);

@@ -288,6 +288,8 @@ static int set_scalar(const struct gc_option *o, void *cfg, const char *text,
 			}
 		}
 		*FIELD(cfg, o, char *) = gc_arena_strdup(arena, text);
+		if (!*FIELD(cfg, o, char *))
+			return gc_set_err(err, "%s: out of memory", comp);
 		return GC_OK;
 	default:
 		break;
@@ -327,6 +329,8 @@ static int load_strlist(const struct gc_option *o, void *cfg, const struct gc_no
 				     expected(o->type), gc_node_kind_name(n->kind));
 	l->n = n->n;
 	l->v = gc_arena_alloc(arena, (n->n + 1) * sizeof(char *));
+	if (!l->v)
+		return gc_set_err(err, "%s: out of memory", comp);
 	for (size_t i = 0; i < n->n; i++) {
 		if (n->items[i]->kind != GC_NODE_SCALAR)
 			return gc_node_error(err, n->items[i], "%s: '%s' items must be strings",
@@ -352,6 +356,8 @@ static int load_strmap(const struct gc_option *o, void *cfg, const struct gc_nod
 	m->n = n->n;
 	m->keys = gc_arena_alloc(arena, (n->n + 1) * sizeof(char *));
 	m->values = gc_arena_alloc(arena, (n->n + 1) * sizeof(char *));
+	if (!m->keys || !m->values)
+		return gc_set_err(err, "%s: out of memory", comp);
 	for (size_t i = 0; i < n->n; i++) {
 		if (n->items[i]->kind != GC_NODE_SCALAR)
 			return gc_node_error(err, n->items[i], "%s: '%s.%s' must be a string",

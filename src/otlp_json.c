@@ -37,6 +37,7 @@ struct decoder {
 	char **err;
 	char path[256]; /* JSON path of the value being decoded, for errors */
 	bool over_limit; /* failed on the request's memory bound */
+	bool no_memory;	 /* failed because the system's memory ran out */
 };
 
 static int fail(struct decoder *dec, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -120,6 +121,7 @@ static void *dec_alloc(struct decoder *dec, size_t size)
 		     GC_DECODE_RATIO);
 	else
 		fail(dec, "out of memory");
+	dec->no_memory = !dec->over_limit;
 	return NULL;
 }
 
@@ -555,24 +557,28 @@ ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const
 			free(quoted);
 			if (!root)
 				jerr = again; /* the retry's reason, e.g. the memory bound */
+		} else {
+			dec.no_memory = true;
 		}
 	}
-
+	if (!root && !dec.over_limit && json_error_code(&jerr) == json_error_out_of_memory)
+		dec.no_memory = true;
 	if (!root) {
-		if (over_limit)
-			*over_limit = dec.over_limit;
-		if (dec.over_limit)
+		if (dec.no_memory)
+			gc_set_err(err, "out of memory");
+		else if (dec.over_limit)
 			gc_set_err(err, "%s", jerr.text);
 		else
 			gc_set_err(err, "invalid JSON at line %d column %d: %s", jerr.line,
 				   jerr.column, jerr.text);
-		return NULL;
-	}
-	if (decode_message(&dec, d, root, &m, 0))
+	} else if (decode_message(&dec, d, root, &m, 0)) {
 		m = NULL;
+	}
 	json_decref(root);
 	if (over_limit)
 		*over_limit = dec.over_limit;
+	if (!m && dec.no_memory)
+		errno = ENOMEM; /* last: nothing after this may reset it */
 	return m;
 }
 
@@ -670,11 +676,14 @@ static void json_name(const char *proto_name, char *out, size_t len)
 	out[j] = '\0';
 }
 
+/* The message as a JSON object, or NULL when out of memory. */
 static json_t *encode_message(const ProtobufCMessage *m)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	json_t *obj = json_object();
 
+	if (!obj)
+		return NULL;
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const char *member = (const char *)m + f->offset;
@@ -689,26 +698,36 @@ static json_t *encode_message(const ProtobufCMessage *m)
 			if (!n)
 				continue;
 			v = json_array();
+			/* appending NULL (a failed value) or to NULL fails */
 			for (size_t k = 0; k < n; k++)
-				json_array_append_new(v, encode_value(f, items + k * element_size(f)));
+				if (json_array_append_new(
+					    v, encode_value(f, items + k * element_size(f)))) {
+					json_decref(v);
+					goto fail;
+				}
 		} else {
 			if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 			    *(const uint32_t *)((const char *)m + f->quantifier_offset) != f->id)
 				continue;
 			if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && is_default(f, member))
 				continue;
+			if (f->type == PROTOBUF_C_TYPE_MESSAGE && !*(void *const *)member)
+				continue; /* a oneof message without one */
 			v = encode_value(f, member);
 		}
-		if (v)
-			json_object_set_new(obj, name, v);
+		if (!v || json_object_set_new(obj, name, v))
+			goto fail;
 	}
 	return obj;
+fail:
+	json_decref(obj);
+	return NULL;
 }
 
 char *gc_otlp_json_encode(const ProtobufCMessage *message)
 {
 	json_t *obj = encode_message(message);
-	char *text = json_dumps(obj, JSON_COMPACT);
+	char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
 
 	json_decref(obj);
 	return text;

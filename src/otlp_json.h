@@ -15,7 +15,8 @@
 /* Decodes json as a message of type d. Returns the message (arena-owned) or
  * NULL with a message naming the JSON path of the problem in *err; then
  * *over_limit (when not NULL) tells whether the request's memory bound (the
- * arena's limit, or GC_DECODE_RATIO for the parse tree) was the problem. */
+ * arena's limit, or GC_DECODE_RATIO for the parse tree) was the problem, and
+ * errno is ENOMEM when the system's memory ran out (the client may retry). */
 ProtobufCMessage *gc_otlp_json_decode(const ProtobufCMessageDescriptor *d, const char *json,
 				      size_t len, gc_arena *arena, bool *over_limit, char **err);
 

@@ -46,3 +46,11 @@ int gc_processor_forward(struct gc_processor_base *base, struct gc_batch *batch,
 {
 	return gc_consume(base->next, batch, err);
 }
+
+int gc_processor_out_of_memory(struct gc_processor_base *base, struct gc_batch *batch,
+			       char **err)
+{
+	gc_batch_unref(batch);
+	gc_set_err(err, "%s: out of memory; retry later", base->id);
+	return GC_FULL;
+}

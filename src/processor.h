@@ -48,4 +48,12 @@ size_t gc_processor_no_shutdown(void *self, int64_t deadline_ns);
  * the stage returned (component.h: GC_OK, GC_FULL or GC_ERROR). */
 int gc_processor_forward(struct gc_processor_base *base, struct gc_batch *batch, char **err);
 
+/* The out-of-memory policy for a batch a processor could not finish: it is
+ * refused whole (GC_FULL), so the receiver answers UNAVAILABLE / 503 and the
+ * client retries; what the processor changed in it goes with it. Takes the
+ * caller's reference, as gc_consume does; *err gets "ID: out of memory; retry
+ * later". Returns GC_FULL. */
+int gc_processor_out_of_memory(struct gc_processor_base *base, struct gc_batch *batch,
+			       char **err);
+
 #endif

@@ -204,48 +204,37 @@ bool gc_span_event_attr(const struct gc_span *sp, size_t event, struct gc_str ke
 	return kv != NULL;
 }
 
-static any_value *slot(struct gc_span *sp, struct gc_str key)
+/* Sets the span's attribute key to v (NULL: the value could not be made). */
+static int put(struct gc_span *sp, struct gc_str key, any_value *v)
 {
-	return gc_pb_kv_slot(sp->batch->arena, &SPAN(sp)->attributes, &SPAN(sp)->n_attributes,
-			     key);
+	return gc_pb_kv_put(sp->batch->arena, &SPAN(sp)->attributes, &SPAN(sp)->n_attributes, key,
+			    v);
 }
 
 int gc_span_set_str(struct gc_span *sp, struct gc_str key, struct gc_str value)
 {
-	return gc_pb_value_set_str(sp->batch->arena, slot(sp, key), value);
+	return put(sp, key, gc_pb_value_str(sp->batch->arena, value));
 }
 
 int gc_span_set_int(struct gc_span *sp, struct gc_str key, int64_t value)
 {
-	return gc_pb_value_set_int(slot(sp, key), value);
+	return put(sp, key, gc_pb_value_int(sp->batch->arena, value));
 }
 
 int gc_span_set_double(struct gc_span *sp, struct gc_str key, double value)
 {
-	any_value *v = slot(sp, key);
-
-	if (!v)
-		return GC_ERROR;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE;
-	v->double_value = value;
-	return GC_OK;
+	return put(sp, key, gc_pb_value_double(sp->batch->arena, value));
 }
 
 int gc_span_set_bool(struct gc_span *sp, struct gc_str key, bool value)
 {
-	any_value *v = slot(sp, key);
-
-	if (!v)
-		return GC_ERROR;
-	v->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE;
-	v->bool_value = value;
-	return GC_OK;
+	return put(sp, key, gc_pb_value_bool(sp->batch->arena, value));
 }
 
 int gc_span_set_str_array(struct gc_span *sp, struct gc_str key, const struct gc_str *items,
 			  size_t n)
 {
-	return gc_pb_value_set_str_array(sp->batch->arena, slot(sp, key), items, n);
+	return put(sp, key, gc_pb_value_str_array(sp->batch->arena, items, n));
 }
 
 bool gc_span_remove_attr(struct gc_span *sp, struct gc_str key)

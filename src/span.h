@@ -106,7 +106,8 @@ bool gc_span_event_attr(const struct gc_span *sp, size_t event, struct gc_str ke
 			struct gc_value *out);
 
 /* Set replaces the value of an existing key (keeping its position) or appends
- * the attribute. GC_OK, or GC_ERROR when out of memory. */
+ * the attribute. GC_OK, or GC_ERROR when out of memory; the attributes are
+ * then as they were. */
 int gc_span_set_str(struct gc_span *sp, struct gc_str key, struct gc_str value);
 int gc_span_set_int(struct gc_span *sp, struct gc_str key, int64_t value);
 int gc_span_set_double(struct gc_span *sp, struct gc_str key, double value);
@@ -141,7 +142,8 @@ int gc_attrs_set_str(struct gc_attrs *a, struct gc_str key, struct gc_str value)
 int gc_attrs_set_int(struct gc_attrs *a, struct gc_str key, int64_t value);
 int gc_attrs_set_str_array(struct gc_attrs *a, struct gc_str key, const struct gc_str *items,
 			   size_t n);
-/* Replaces the value of attribute i with a string (copied into the arena). */
+/* Replaces the value of attribute i with a string (copied into the arena);
+ * GC_ERROR, the value unchanged, when out of memory. */
 int gc_attrs_set_str_at(struct gc_attrs *a, size_t i, struct gc_str value);
 /* Removes attribute i; later attributes move down by one. */
 void gc_attrs_remove_at(struct gc_attrs *a, size_t i);

@@ -19,13 +19,13 @@ static inline struct gc_str gc_pb_bytes(const ProtobufCBinaryData *b)
  * holds nothing known. */
 void gc_pb_value_read(const Opentelemetry__Proto__Common__V1__AnyValue *v, struct gc_value *out);
 
-/* Make v hold value, copied into arena a. GC_OK, or GC_ERROR when v is NULL
- * (a failed gc_pb_kv_slot) or out of memory. */
-int gc_pb_value_set_str(gc_arena *a, Opentelemetry__Proto__Common__V1__AnyValue *v,
-			struct gc_str value);
-int gc_pb_value_set_int(Opentelemetry__Proto__Common__V1__AnyValue *v, int64_t value);
-int gc_pb_value_set_str_array(gc_arena *a, Opentelemetry__Proto__Common__V1__AnyValue *v,
-			      const struct gc_str *items, size_t n);
+/* New values in arena a, strings copied: NULL when out of memory. */
+Opentelemetry__Proto__Common__V1__AnyValue *gc_pb_value_str(gc_arena *a, struct gc_str value);
+Opentelemetry__Proto__Common__V1__AnyValue *gc_pb_value_int(gc_arena *a, int64_t value);
+Opentelemetry__Proto__Common__V1__AnyValue *gc_pb_value_double(gc_arena *a, double value);
+Opentelemetry__Proto__Common__V1__AnyValue *gc_pb_value_bool(gc_arena *a, bool value);
+Opentelemetry__Proto__Common__V1__AnyValue *
+gc_pb_value_str_array(gc_arena *a, const struct gc_str *items, size_t n);
 
 /* Visits the strings of v under key (gc_string_visitor's contract); true when
  * a visitor asked for a drop or a removal of the top-level key. */
@@ -38,13 +38,12 @@ const Opentelemetry__Proto__Common__V1__KeyValue *
 gc_pb_kv_find(Opentelemetry__Proto__Common__V1__KeyValue *const *kvs, size_t n,
 	      struct gc_str key, size_t *index);
 
-/* The AnyValue for key in the list *list of *n attributes, fresh and empty:
- * the existing attribute's (its old value is left to the arena) or that of a
- * new attribute appended, the array regrown in arena a. NULL when out of
- * memory. */
-Opentelemetry__Proto__Common__V1__AnyValue *
-gc_pb_kv_slot(gc_arena *a, Opentelemetry__Proto__Common__V1__KeyValue ***list, size_t *n,
-	      struct gc_str key);
+/* Sets key to v in the list *list of *n attributes: the existing
+ * attribute's value is replaced (keeping its position), or a new attribute is
+ * appended, the array regrown in arena a. GC_OK, or GC_ERROR with the list
+ * unchanged when v is NULL (a value that could not be made) or out of memory. */
+int gc_pb_kv_put(gc_arena *a, Opentelemetry__Proto__Common__V1__KeyValue ***list, size_t *n,
+		 struct gc_str key, Opentelemetry__Proto__Common__V1__AnyValue *v);
 
 /* Points *out at the attribute array *list and its count *n of batch. */
 void gc_pb_attrs_view(struct gc_attrs *out, struct gc_batch *batch,

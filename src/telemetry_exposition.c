@@ -238,7 +238,8 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *conn, c
 				     "not found; metrics are at /metrics\n", 35);
 	f = open_memstream(&text, &len);
 	if (!f)
-		return MHD_NO;
+		return gc_http_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				     "out of memory\n", 14);
 	rc = gc_metrics_render_as(f, om ? GC_EXPOSITION_OPENMETRICS : GC_EXPOSITION_PROMETHEUS);
 	if (fclose(f) || rc) {
 		free(text);

@@ -173,10 +173,20 @@ done:
 	return res;
 }
 
+/* Reports that memory ran out while building the tree; returns NULL. */
+static struct gc_node *out_of_memory(struct builder *b)
+{
+	gc_set_err(b->err, "%s: out of memory", b->file);
+	return NULL;
+}
+
+/* A node at mark, or NULL with *b->err when out of memory. */
 static struct gc_node *node_new(struct builder *b, enum gc_node_kind kind, yaml_mark_t mark)
 {
 	struct gc_node *n = gc_arena_alloc(b->arena, sizeof(*n));
 
+	if (!n)
+		return out_of_memory(b);
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
 	n->file = b->file;
@@ -185,17 +195,23 @@ static struct gc_node *node_new(struct builder *b, enum gc_node_kind kind, yaml_
 	return n;
 }
 
-static void remember_anchor(struct builder *b, const yaml_char_t *name, struct gc_node *node)
+/* Records node under the anchor name (none when name is NULL). GC_OK, or
+ * GC_ERROR with *b->err when out of memory. */
+static int remember_anchor(struct builder *b, const yaml_char_t *name, struct gc_node *node)
 {
 	struct anchor *a;
 
 	if (!name)
-		return;
+		return GC_OK;
 	a = gc_arena_alloc(b->arena, sizeof(*a));
-	a->name = gc_arena_strdup(b->arena, (const char *)name);
+	if (!a || !(a->name = gc_arena_strdup(b->arena, (const char *)name))) {
+		out_of_memory(b);
+		return GC_ERROR;
+	}
 	a->node = node;
 	a->next = b->anchors;
 	b->anchors = a;
+	return GC_OK;
 }
 
 static int parse_error(struct builder *b)
@@ -203,6 +219,8 @@ static int parse_error(struct builder *b)
 	yaml_parser_t *p = &b->parser;
 	yaml_mark_t m = p->problem ? p->problem_mark : p->context_mark;
 
+	if (p->error == YAML_MEMORY_ERROR)
+		return gc_set_err(b->err, "%s: out of memory", b->file);
 	return gc_set_err(b->err, "%s:%zu:%zu: invalid YAML: %s%s%s", b->file, m.line + 1,
 			  m.column + 1, p->problem ? p->problem : "parse error",
 			  p->context ? " " : "", p->context ? p->context : "");
@@ -239,20 +257,27 @@ static int children_push(struct children *c, struct gc_node *key, struct gc_node
 
 static struct gc_node *parse_node(struct builder *b, yaml_event_t *ev, int depth);
 
+/* Copies the children into the arena; the heap arrays stay the caller's.
+ * GC_OK, or GC_ERROR with *b->err when out of memory. */
 static int finish_children(struct builder *b, struct gc_node *n, struct children *c)
 {
 	n->n = c->n;
-	if (c->n) {
-		n->items = gc_arena_alloc(b->arena, c->n * sizeof(*n->items));
-		memcpy(n->items, c->items, c->n * sizeof(*n->items));
-		if (n->kind == GC_NODE_MAP) {
-			n->keys = gc_arena_alloc(b->arena, c->n * sizeof(*n->keys));
-			memcpy(n->keys, c->keys, c->n * sizeof(*n->keys));
-		}
+	if (!c->n)
+		return GC_OK;
+	n->items = gc_arena_alloc(b->arena, c->n * sizeof(*n->items));
+	if (!n->items)
+		goto fail;
+	memcpy(n->items, c->items, c->n * sizeof(*n->items));
+	if (n->kind == GC_NODE_MAP) {
+		n->keys = gc_arena_alloc(b->arena, c->n * sizeof(*n->keys));
+		if (!n->keys)
+			goto fail;
+		memcpy(n->keys, c->keys, c->n * sizeof(*n->keys));
 	}
-	free(c->keys);
-	free(c->items);
-	return 0;
+	return GC_OK;
+fail:
+	out_of_memory(b);
+	return GC_ERROR;
 }
 
 /* Reads events until the collection opened by start ends. */
@@ -263,8 +288,9 @@ static struct gc_node *parse_collection(struct builder *b, yaml_event_t *start, 
 	struct children c = { 0 };
 	yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
 
-	remember_anchor(b, is_map ? start->data.mapping_start.anchor
-				  : start->data.sequence_start.anchor, n);
+	if (!n || remember_anchor(b, is_map ? start->data.mapping_start.anchor
+					    : start->data.sequence_start.anchor, n))
+		return NULL;
 	for (;;) {
 		yaml_event_t ev;
 		struct gc_node *key = NULL, *item;
@@ -300,10 +326,17 @@ static struct gc_node *parse_collection(struct builder *b, yaml_event_t *start, 
 		}
 		item = parse_node(b, &ev, depth + 1);
 		yaml_event_delete(&ev);
-		if (!item || children_push(&c, key, item))
+		if (!item)
 			goto fail;
+		if (children_push(&c, key, item)) {
+			out_of_memory(b);
+			goto fail;
+		}
 	}
-	finish_children(b, n, &c);
+	if (finish_children(b, n, &c))
+		goto fail;
+	free(c.keys);
+	free(c.items);
 	return n;
 fail:
 	free(c.keys);
@@ -320,10 +353,14 @@ static struct gc_node *parse_scalar(struct builder *b, yaml_event_t *ev)
 	if (plain && (!*text || !strcmp(text, "~") || !strcmp(text, "null") ||
 		      !strcmp(text, "Null") || !strcmp(text, "NULL"))) {
 		n = node_new(b, GC_NODE_NULL, ev->start_mark);
+		if (!n)
+			return NULL;
 	} else {
 		char *msg = NULL;
 
 		n = node_new(b, GC_NODE_SCALAR, ev->start_mark);
+		if (!n)
+			return NULL;
 		n->quoted = !plain;
 		n->value = gc_env_expand(text, b->arena, &msg);
 		if (!n->value) {
@@ -332,7 +369,8 @@ static struct gc_node *parse_scalar(struct builder *b, yaml_event_t *ev)
 			return NULL;
 		}
 	}
-	remember_anchor(b, ev->data.scalar.anchor, n);
+	if (remember_anchor(b, ev->data.scalar.anchor, n))
+		return NULL;
 	return n;
 }
 
@@ -372,7 +410,14 @@ struct gc_node *gc_yaml_parse(const char *text, size_t len, const char *file, gc
 	yaml_event_t ev;
 	bool in_doc = false;
 
-	yaml_parser_initialize(&b.parser);
+	if (!b.file) {
+		gc_set_err(err, "%s: out of memory", file);
+		return NULL;
+	}
+	if (!yaml_parser_initialize(&b.parser)) {
+		gc_set_err(err, "%s: out of memory", file);
+		return NULL;
+	}
 	yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
 	for (;;) {
 		if (!yaml_parser_parse(&b.parser, &ev)) {
@@ -407,7 +452,7 @@ struct gc_node *gc_yaml_parse(const char *text, size_t len, const char *file, gc
 	if (!root) {
 		yaml_mark_t m = { 0 };
 
-		root = node_new(&b, GC_NODE_NULL, m);
+		root = node_new(&b, GC_NODE_NULL, m); /* NULL with *err when out of memory */
 	}
 	goto out;
 out_fail:

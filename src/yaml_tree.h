@@ -28,7 +28,8 @@ struct gc_node *gc_yaml_parse(const char *text, size_t len, const char *file, gc
 			      char **err);
 
 /* Expands ${env:VAR}, ${env:VAR:-default}, ${VAR} and $$ in s. Returns an
- * arena string, or NULL with a message in *err (without position). */
+ * arena string, or NULL with a message in *err (without position), or with
+ * none when out of memory. */
 char *gc_env_expand(const char *s, gc_arena *arena, char **err);
 
 /* Value for key in a map node, or NULL (also when map is not a map). */

@@ -116,6 +116,8 @@ static int parse_rules(const struct gc_node *list, struct rule **out, size_t *n_
 		return gc_node_error(err, list, "'rules' expects a list of { match, model } or "
 				     "{ match, input, output }");
 	rules = calloc(list->n + 1, sizeof(*rules));
+	if (!rules)
+		return gc_set_err(err, "out of memory");
 	for (size_t i = 0; i < list->n; i++) {
 		const struct gc_node *r = list->items[i], *match = gc_node_get(r, "match"),
 				     *model = gc_node_get(r, "model");
@@ -136,6 +138,10 @@ static int parse_rules(const struct gc_node *list, struct rule **out, size_t *n_
 		n++;
 		if (model && model->kind == GC_NODE_SCALAR) {
 			rule->model = strdup(model->value);
+			if (!rule->model) {
+				gc_set_err(err, "out of memory");
+				goto fail;
+			}
 			continue;
 		}
 		/* Prices given inline: the same schema as overrides, minus match. */
@@ -209,6 +215,8 @@ static int genai_cost_validate(const void *config, const struct gc_node *node, c
 	size_t n;
 	int rc;
 
+	if (!t)
+		return gc_set_err(err, "%s: out of memory", id);
 	rc = gc_price_table_load_yaml(t, c->overrides, "override", NULL, err);
 	gc_price_table_free(t);
 	if (rc == GC_OK && parse_rules(c->rules, &rules, &n, err) == GC_OK)
@@ -244,10 +252,16 @@ static void release(struct genai_cost *g, struct table_ref *r)
 	}
 }
 
-static void install(struct genai_cost *g, struct gc_price_table *t, size_t from_file)
+/* Makes t the table in use (taking it over). GC_ERROR when out of memory:
+ * then t is freed and the table in use stays. */
+static int install(struct genai_cost *g, struct gc_price_table *t, size_t from_file)
 {
 	struct table_ref *r = calloc(1, sizeof(*r)), *old;
 
+	if (!r) {
+		gc_price_table_free(t);
+		return GC_ERROR;
+	}
 	r->table = t;
 	r->from_file = from_file;
 	r->refs = 1; /* the processor's own reference */
@@ -257,6 +271,7 @@ static void install(struct genai_cost *g, struct gc_price_table *t, size_t from_
 	pthread_mutex_unlock(&g->lock);
 	if (old)
 		release(g, old);
+	return GC_OK;
 }
 
 static double models_gauge(void *arg)
@@ -385,7 +400,10 @@ static const struct gc_price *user_price(struct genai_cost *g, const struct gc_p
 	return NULL;
 }
 
-static void price_span(struct genai_cost *g, const struct gc_price_table *t, struct gc_span *sp)
+/* Prices one span with token usage; *priced counts it. False when an
+ * attribute could not be set (out of memory): the span may be half priced. */
+static bool price_span(struct genai_cost *g, const struct gc_price_table *t, struct gc_span *sp,
+		       size_t *priced)
 {
 	bool has_usage = false, unused = false;
 	struct gc_usage u = {
@@ -400,20 +418,23 @@ static void price_span(struct genai_cost *g, const struct gc_price_table *t, str
 	const struct gc_price *p;
 
 	if (!has_usage)
-		return;
+		return true;
 	if (!provider.len)
 		provider = gc_span_str(sp, K_SYSTEM);
 	p = user_price(g, t, provider, resp, req);
 	if (!p)
 		p = gc_price_lookup(t, provider, resp, req, NULL, 0);
 	if (!p) {
-		gc_span_set_str(sp, K_STATUS, GC_STR("unknown_model"));
+		if (gc_span_set_str(sp, K_STATUS, GC_STR("unknown_model")))
+			return false;
 		count_unknown(g, resp.len ? resp : req);
-		return;
+		return true;
 	}
-	gc_span_set_double(sp, K_COST, gc_price_cost(p, &u));
-	gc_span_set_str(sp, K_SOURCE, (struct gc_str){ p->source, strlen(p->source) });
-	gc_counter_add(g->priced, 1);
+	if (gc_span_set_double(sp, K_COST, gc_price_cost(p, &u)) ||
+	    gc_span_set_str(sp, K_SOURCE, (struct gc_str){ p->source, strlen(p->source) }))
+		return false;
+	(*priced)++;
+	return true;
 }
 
 static int genai_cost_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
@@ -422,11 +443,16 @@ static int genai_cost_consume(struct gc_consumer *self, struct gc_batch *batch, 
 	struct table_ref *r = acquire(g);
 	struct gc_span_iter it;
 	struct gc_span sp;
+	size_t priced = 0;
+	bool done = true;
 
 	gc_span_iter_init(&it, batch);
-	while (gc_span_iter_next(&it, &sp))
-		price_span(g, r->table, &sp);
+	while (done && gc_span_iter_next(&it, &sp))
+		done = price_span(g, r->table, &sp, &priced);
 	release(g, r);
+	if (!done) /* refused whole: the client sends it again */
+		return gc_processor_out_of_memory(&g->base, batch, err);
+	gc_counter_add(g->priced, priced);
 	return gc_processor_forward(&g->base, batch, err);
 }
 
@@ -464,13 +490,15 @@ static void *watch_main(void *arg)
 			char *err = NULL;
 			struct gc_price_table *t = build_table(g->config, g->base.id, &n, &err);
 
-			if (t) {
-				install(g, t, n);
+			if (t && install(g, t, n)) {
+				gc_error(g->base.id, "prices not reloaded, keeping the running table: "
+					 "out of memory");
+			} else if (t) {
 				gc_info(g->base.id, "reloaded prices: %zu models from %s, %zu in all", n,
 					g->config->prices_file, gc_price_table_size(t));
 			} else {
 				gc_error(g->base.id, "prices not reloaded, keeping the running table: %s",
-					 err ? err : "?");
+					 err ? err : "out of memory");
 			}
 			free(err);
 		}
@@ -508,7 +536,10 @@ static void *genai_cost_create(const char *id, const void *config, enum gc_signa
 	t = build_table(c, id, &n_file, err);
 	if (!t)
 		goto fail;
-	install(g, t, n_file);
+	if (install(g, t, n_file)) {
+		gc_set_err(err, "%s: out of memory", id);
+		goto fail;
+	}
 	if (c->prices_file)
 		gc_info(id, "loaded %zu models from %s, %zu priced models in all", n_file,
 			c->prices_file, gc_price_table_size(t));

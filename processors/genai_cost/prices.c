@@ -96,6 +96,8 @@ static int grow(struct gc_price_table *t)
 	return GC_OK;
 }
 
+/* The table's copy of source (a handful per table: later ones share the
+ * last), or NULL when out of memory. */
 static const char *intern(struct gc_price_table *t, const char *source)
 {
 	for (size_t i = 0; i < t->n_sources; i++)
@@ -104,15 +106,18 @@ static const char *intern(struct gc_price_table *t, const char *source)
 	if (t->n_sources == sizeof(t->sources) / sizeof(t->sources[0]))
 		return t->sources[t->n_sources - 1];
 	t->sources[t->n_sources] = strdup(source);
+	if (!t->sources[t->n_sources])
+		return NULL;
 	return t->sources[t->n_sources++];
 }
 
 int gc_price_table_put(struct gc_price_table *t, struct gc_str model, const struct gc_price *p)
 {
 	uint64_t h = hash_of(model);
+	const char *source = intern(t, p->source ? p->source : "unknown");
 	struct entry *e;
 
-	if ((t->n + 1) * 10 > t->cap * 7 && grow(t))
+	if (!source || ((t->n + 1) * 10 > t->cap * 7 && grow(t)))
 		return GC_ERROR;
 	e = probe(t->slots, t->cap, model, h);
 	if (!e->key) {
@@ -126,7 +131,7 @@ int gc_price_table_put(struct gc_price_table *t, struct gc_str model, const stru
 		t->n++;
 	}
 	e->price = *p;
-	e->price.source = intern(t, p->source ? p->source : "unknown");
+	e->price.source = source;
 	return GC_OK;
 }
 

@@ -36,10 +36,12 @@ struct gc_usage {
 
 struct gc_price_table;
 
+/* An empty table, or NULL when out of memory. */
 struct gc_price_table *gc_price_table_new(void);
-void gc_price_table_free(struct gc_price_table *t);
+void gc_price_table_free(struct gc_price_table *t); /* accepts NULL */
 
-/* Adds or replaces a model's price (the id and source are copied). */
+/* Adds or replaces a model's price (the id and source are copied). GC_OK, or
+ * GC_ERROR when out of memory (the table is left as it was). */
 int gc_price_table_put(struct gc_price_table *t, struct gc_str model, const struct gc_price *p);
 
 /* Exact lookup: one hash probe sequence. NULL when absent. */

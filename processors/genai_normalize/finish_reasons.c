@@ -197,5 +197,5 @@ void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call
 	if (!r.n && (bits & GN_CHOICE_EVENTS))
 		reasons_from_choice_events(sp, &r);
 	if (r.n)
-		gc_span_set_str_array(sp, K_FINISH_REASONS, r.items, r.n);
+		gn_check(gc_span_set_str_array(sp, K_FINISH_REASONS, r.items, r.n));
 }

@@ -51,12 +51,12 @@ struct genai_normalize {
 	gc_counter *skipped_too_deep, *skipped_too_large;
 };
 
-_Thread_local struct gn_json_limit gn_json_limit;
+_Thread_local struct gn_batch_state gn_batch;
 
 json_t *gn_json_load(const char *text, size_t len, size_t flags)
 {
-	if (gn_json_limit.max_bytes && len > gn_json_limit.max_bytes) {
-		gn_json_limit.skipped++;
+	if (gn_batch.max_bytes && len > gn_batch.max_bytes) {
+		gn_batch.skipped++;
 		return NULL;
 	}
 	return gc_json_loadb(text, len, flags, NULL, NULL);
@@ -95,7 +95,7 @@ static bool gate_open(const struct span_ctx *c, enum gate g)
 static void set_str_if_absent(struct gc_span *sp, struct gc_str key, struct gc_str value)
 {
 	if (value.len && !gc_span_has(sp, key))
-		gc_span_set_str(sp, key, value);
+		gn_check(gc_span_set_str(sp, key, value));
 }
 
 static void mark_adjusted(struct span_ctx *c, const char *what)
@@ -162,7 +162,7 @@ static void map_provider(struct span_ctx *c)
 				     sizeof(buf));
 	}
 	if (p.len)
-		gc_span_set_str(sp, K_PROVIDER, p);
+		gn_check(gc_span_set_str(sp, K_PROVIDER, p));
 }
 
 /* Fields of OpenInference's llm.invocation_parameters worth carrying over. */
@@ -199,9 +199,9 @@ static void map_invocation_parameters(struct gc_span *sp)
 		if (!json_is_number(v) || gc_span_has(sp, key))
 			continue;
 		if (invocation_fields[i].integer && json_is_integer(v))
-			gc_span_set_int(sp, key, json_integer_value(v));
+			gn_check(gc_span_set_int(sp, key, json_integer_value(v)));
 		else if (!invocation_fields[i].integer)
-			gc_span_set_double(sp, key, json_number_value(v));
+			gn_check(gc_span_set_double(sp, key, json_number_value(v)));
 	}
 	json_decref(root);
 }
@@ -280,7 +280,7 @@ static void map_operation(struct span_ctx *c)
 	if (!op && (c->bits & GN_OPENLLMETRY))
 		op = openllmetry_operation(c);
 	if (op)
-		gc_span_set_str(c->sp, K_OPERATION, cstr(op));
+		gn_check(gc_span_set_str(c->sp, K_OPERATION, cstr(op)));
 }
 
 /* ---- usage ----------------------------------------------------------------- */
@@ -478,7 +478,7 @@ static void map_usage(struct span_ctx *c)
 	cache_inclusive_input(c, u, derived);
 	for (int k = 0; k < U_KINDS; k++)
 		if (u[k].write && usage_targets[k])
-			gc_span_set_int(c->sp, cstr(usage_targets[k]), u[k].v);
+			gn_check(gc_span_set_int(c->sp, cstr(usage_targets[k]), u[k].v));
 }
 
 /* ---- drop_original --------------------------------------------------------- */
@@ -577,12 +577,22 @@ static unsigned span_conventions(const struct gc_span *sp)
 	return bits;
 }
 
-static void normalize_span(struct genai_normalize *g, struct gc_span *sp)
+/* What a batch counts once it is done. */
+struct batch_counts {
+	size_t spans[GN_NCONVENTIONS];
+	size_t too_deep;
+};
+
+/* Normalizes one span and adds it to *n. False when memory ran out
+ * (gn_batch.no_memory, or jansson refused an allocation): the span may be half
+ * done. */
+static bool normalize_span(struct genai_normalize *g, struct gc_span *sp, struct batch_counts *n)
 {
 	struct span_ctx c = { .sp = sp, .bits = span_conventions(sp) };
+	size_t json_failures = gc_json_alloc_failures(), too_deep = 0;
 
 	if (!(c.bits & GN_CONVENTIONS))
-		return;
+		return true;
 	classify_span(&c);
 	map_provider(&c);
 	map_models(&c);
@@ -594,17 +604,19 @@ static void normalize_span(struct genai_normalize *g, struct gc_span *sp)
 	}
 	if (c.bits & (GN_OI_INPUT_MESSAGES | GN_OI_OUTPUT_MESSAGES | GN_OLL_PROMPTS |
 		      GN_OLL_COMPLETIONS | GN_VERCEL_MESSAGES | GN_CONTENT_EVENTS))
-		gc_counter_add(g->skipped_too_deep,
-			       gn_map_messages(sp, c.bits,
-					       (c.bits & GN_VERCEL_MESSAGES) && c.vercel != V_TOOL &&
-						       c.vercel != V_EMBED));
+		too_deep = gn_map_messages(sp, c.bits,
+					   (c.bits & GN_VERCEL_MESSAGES) && c.vercel != V_TOOL &&
+						   c.vercel != V_EMBED);
 	if (c.n_adjusted)
-		gc_span_set_str_array(sp, K_ADJUSTED, c.adjusted, c.n_adjusted);
+		gn_check(gc_span_set_str_array(sp, K_ADJUSTED, c.adjusted, c.n_adjusted));
+	if (gn_batch.no_memory || gc_json_alloc_failures() != json_failures)
+		return false; /* before drop_original: no source goes for a target not set */
 	if (g->config->drop_original)
 		drop_originals(sp);
+	n->too_deep += too_deep;
 	for (int i = 0; i < GN_NCONVENTIONS; i++)
-		if (c.bits & (1u << i))
-			gc_counter_add(g->spans[i], 1);
+		n->spans[i] += c.bits >> i & 1;
+	return true;
 }
 
 static int genai_normalize_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
@@ -612,13 +624,17 @@ static int genai_normalize_consume(struct gc_consumer *self, struct gc_batch *ba
 	struct genai_normalize *g = (struct genai_normalize *)self;
 	struct gc_span_iter it;
 	struct gc_span sp;
+	struct batch_counts n = { { 0 } };
 
-	gn_json_limit.max_bytes = (size_t)g->config->max_json_bytes;
-	gn_json_limit.skipped = 0;
+	gn_batch = (struct gn_batch_state){ .max_bytes = (size_t)g->config->max_json_bytes };
 	gc_span_iter_init(&it, batch);
 	while (gc_span_iter_next(&it, &sp))
-		normalize_span(g, &sp);
-	gc_counter_add(g->skipped_too_large, gn_json_limit.skipped);
+		if (!normalize_span(g, &sp, &n)) /* refused whole: the client sends it again */
+			return gc_processor_out_of_memory(&g->base, batch, err);
+	for (int i = 0; i < GN_NCONVENTIONS; i++)
+		gc_counter_add(g->spans[i], n.spans[i]);
+	gc_counter_add(g->skipped_too_deep, n.too_deep);
+	gc_counter_add(g->skipped_too_large, gn_batch.skipped);
 	return gc_processor_forward(&g->base, batch, err);
 }
 
@@ -632,6 +648,7 @@ static void *genai_normalize_create(const char *id, const void *config, enum gc_
 	if (!g)
 		return NULL;
 	g->config = config;
+	gc_json_init(); /* counts jansson's failed allocations (main has done it already) */
 	for (int i = 0; i < GN_NCONVENTIONS; i++) {
 		snprintf(labels, sizeof(labels), "processor=\"%s\",convention=\"%s\"", id,
 			 gn_convention_names[i]);

@@ -27,9 +27,12 @@ static void set_messages(struct gc_span *sp, struct gc_str key, json_t *messages
 
 	if (!messages)
 		return;
-	if (json_array_size(messages) &&
-	    (text = json_dumps(messages, JSON_COMPACT))) {
-		gc_span_set_str(sp, key, cstr(text));
+	if (json_array_size(messages)) {
+		text = json_dumps(messages, JSON_COMPACT);
+		if (text)
+			gn_check(gc_span_set_str(sp, key, cstr(text)));
+		else
+			gn_batch.no_memory = true;
 		free(text);
 	}
 	json_decref(messages);
@@ -539,10 +542,15 @@ static json_t *load(struct gc_str text)
 	char *fixed;
 	size_t n = 0;
 
-	if (!j && gn_json_limit.max_bytes && text.len > gn_json_limit.max_bytes)
+	if (!j && gn_batch.max_bytes && text.len > gn_batch.max_bytes)
 		return NULL; /* too long: counted once, not parsed again */
-	if (j || !memmem(text.ptr, text.len, "\\'", 2) || !(fixed = malloc(text.len)))
+	if (j || !memmem(text.ptr, text.len, "\\'", 2))
 		return j;
+	fixed = malloc(text.len);
+	if (!fixed) {
+		gn_batch.no_memory = true;
+		return NULL;
+	}
 	for (size_t i = 0; i < text.len; i++)
 		if (!(text.ptr[i] == '\\' && i + 1 < text.len && text.ptr[i + 1] == '\''))
 			fixed[n++] = text.ptr[i];

@@ -87,17 +87,30 @@ void gn_map_finish_reasons(struct gc_span *sp, unsigned bits, bool provider_call
  * left out because their path nests too deep. */
 size_t gn_map_messages(struct gc_span *sp, unsigned bits, bool vercel_messages);
 
-/* JSON in attribute values is parsed only up to this many bytes: jansson's
+/* The batch being normalized on this thread: what it allows and what it ran
+ * into. JSON in attribute values is parsed only up to max_bytes: jansson's
  * tree of a message array takes about 20 times its text, and the messages
  * built from it as much again. The processor sets it per batch from
- * max_json_bytes; what is longer passes through unparsed and is counted. */
-extern _Thread_local struct gn_json_limit {
+ * max_json_bytes; what is longer passes through unparsed and is counted in
+ * skipped. no_memory says an allocation failed (an attribute not set, JSON
+ * not built): the processor then refuses the batch (out-of-memory policy). */
+extern _Thread_local struct gn_batch_state {
 	size_t max_bytes;
 	size_t skipped;
-} gn_json_limit;
+	bool no_memory;
+} gn_batch;
 
-/* Parses an attribute value's JSON within gn_json_limit and the decode
- * bound; NULL when it is not JSON or too long. */
+/* Records the result of a gc_span_set_* call: anything but GC_OK is out of
+ * memory. */
+static inline void gn_check(int rc)
+{
+	if (rc != GC_OK)
+		gn_batch.no_memory = true;
+}
+
+/* Parses an attribute value's JSON within gn_batch.max_bytes and the decode
+ * bound; NULL when it is not JSON or too long (or memory ran out, which
+ * gc_json_alloc_failures shows). */
 json_t *gn_json_load(const char *text, size_t len, size_t flags);
 
 /* Strict count parsing: a non-negative int, an integral double, or a decimal

@@ -95,6 +95,8 @@ struct pii_result {
 	uint64_t types;	       /* bit per type found */
 	uint32_t per_type[PII_MAX_TYPES];
 	bool drop;	       /* an entity's action is drop: remove the whole value */
+	bool no_memory;	       /* memory ran out: drop is set too (nothing passes
+				* unscanned), and the caller refuses the batch */
 };
 
 /* Redacts text: every entity becomes what its type's action writes. When the

@@ -87,6 +87,8 @@ struct walk {
 	uint64_t scanned;
 	uint64_t per_type[PII_MAX_TYPES + PII_KEY_RULE_TYPES];
 	struct pii_buf out;
+	bool no_memory; /* something could not be rewritten or marked: the batch
+			 * is refused (what failed was dropped, never passed) */
 };
 
 static void key_rule_hit(struct walk *w, unsigned rule)
@@ -150,8 +152,11 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 	if (key.len && pii_key_list_has(&w->p->hashed, key)) {
 		char hex[17];
 
-		copy = pseudonym(w, value, hex) ? gc_arena_memdup(w->batch->arena, hex, 16) : NULL;
+		bool hashed = pseudonym(w, value, hex);
+
+		copy = hashed ? gc_arena_memdup(w->batch->arena, hex, 16) : NULL;
 		key_rule_hit(w, PII_KEY_HASHED);
+		w->no_memory |= hashed && !copy;
 		if (!copy)
 			return GC_VISIT_REMOVE; /* no pseudonym: the value must not pass */
 		*text = (struct gc_str){ copy, 16 };
@@ -162,6 +167,7 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 	w->scanned += text->len;
 	if (!pii_redact_text(w->p->engine, text->ptr, text->len, &w->out, &res))
 		return GC_VISIT_NEXT;
+	w->no_memory |= res.no_memory;
 	w->item.count += res.count;
 	w->item.types |= res.types;
 	for (unsigned t = 0; t < w->p->n_types - PII_KEY_RULE_TYPES; t++)
@@ -169,8 +175,10 @@ static enum gc_visit visit_string(void *ctx, struct gc_str key, const struct gc_
 	if (res.drop)
 		return GC_VISIT_DROP;
 	copy = gc_arena_memdup(w->batch->arena, w->out.ptr, w->out.len);
-	if (!copy && w->out.len)
+	if (!copy && w->out.len) {
+		w->no_memory = true;
 		return GC_VISIT_DROP; /* the original must not pass */
+	}
 	text->ptr = copy;
 	text->len = w->out.len;
 	return GC_VISIT_NEXT;
@@ -193,9 +201,12 @@ static void walk_attrs(struct walk *w, struct gc_attrs *a)
 		}
 		if (pii_key_list_has(&w->p->hashed, key)) {
 			/* no pseudonym (arrays, maps, a failed HMAC): the value goes */
-			if (!pseudonym(w, &v, hex) ||
-			    gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 }))
+			if (!pseudonym(w, &v, hex)) {
 				gc_attrs_remove_at(a, i--);
+			} else if (gc_attrs_set_str_at(a, i, (struct gc_str){ hex, 16 })) {
+				w->no_memory = true;
+				gc_attrs_remove_at(a, i--);
+			}
 			key_rule_hit(w, PII_KEY_HASHED);
 			continue;
 		}
@@ -232,8 +243,9 @@ static void finish_item(struct walk *w, struct gc_attrs *marks)
 			if (hit)
 				names[n++] = (struct gc_str){ name, strlen(name) };
 		}
-		gc_attrs_set_int(marks, K_COUNT, total);
-		gc_attrs_set_str_array(marks, K_TYPES, names, n);
+		if (gc_attrs_set_int(marks, K_COUNT, total) ||
+		    gc_attrs_set_str_array(marks, K_TYPES, names, n))
+			w->no_memory = true;
 	}
 	for (unsigned t = 0; t < p->n_types - PII_KEY_RULE_TYPES; t++)
 		w->per_type[t] += w->item.per_type[t];
@@ -256,8 +268,10 @@ static void walk_status_message(struct walk *w, struct gc_span *sp)
 		return;
 	if (visit_string(w, (struct gc_str){ "", 0 }, &value, &text) != GC_VISIT_NEXT)
 		text = (struct gc_str){ "", 0 };
-	if (text.ptr != before.ptr && gc_span_set_status_message(sp, text))
-		gc_span_set_status_message(sp, (struct gc_str){ "", 0 });
+	if (text.ptr != before.ptr && gc_span_set_status_message(sp, text)) {
+		w->no_memory = true;
+		gc_span_set_status_message(sp, (struct gc_str){ "", 0 }); /* allocates nothing */
+	}
 }
 
 static void walk_spans(struct walk *w)
@@ -267,7 +281,7 @@ static void walk_spans(struct walk *w)
 	struct gc_attrs a;
 
 	gc_span_iter_init(&it, w->batch);
-	while (gc_span_iter_next(&it, &sp)) {
+	while (!w->no_memory && gc_span_iter_next(&it, &sp)) {
 		gc_span_attrs(&sp, &a);
 		walk_attrs(w, &a);
 		for (size_t e = 0; e < gc_span_event_count(&sp); e++) {
@@ -291,7 +305,7 @@ static void walk_logs(struct walk *w)
 	struct gc_attrs a;
 
 	gc_log_iter_init(&it, w->batch);
-	while (gc_log_iter_next(&it, &log)) {
+	while (!w->no_memory && gc_log_iter_next(&it, &log)) {
 		if (gc_log_body_visit_strings(&log, visit_string, w))
 			gc_log_clear_body(&log);
 		gc_log_attrs(&log, &a);
@@ -320,6 +334,8 @@ static int pii_redact_consume(struct gc_consumer *self, struct gc_batch *batch, 
 	else
 		walk_logs(&w);
 	pii_buf_free(&w.out);
+	if (w.no_memory) /* refused whole, nothing counted: the client sends it again */
+		return gc_processor_out_of_memory(&p->base, batch, err);
 	gc_counter_add(p->scanned_bytes, w.scanned);
 	for (unsigned t = 0; t < p->n_types; t++)
 		if (w.per_type[t])

@@ -675,7 +675,7 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 	int r = 0;
 
 	if (!tls) {
-		res->drop = true; /* out of memory: nothing may pass unscanned */
+		res->drop = res->no_memory = true; /* nothing may pass unscanned */
 		return true;
 	}
 	pii_tls_bufs(tls, &t);
@@ -691,7 +691,7 @@ bool pii_redact_text(const struct pii_engine *e, const char *text, size_t len,
 	if (r < 0) {
 		/* Out of memory: nothing can be rewritten, and nothing may pass
 		 * unscanned; the caller drops the value. */
-		res->drop = true;
+		res->drop = res->no_memory = true;
 		return true;
 	}
 	return changed;

@@ -123,7 +123,11 @@ static void *otlp_create(const char *id, const void *config, struct gc_receiver_
 {
 	struct otlp_receiver *r = calloc(1, sizeof(*r));
 
-	r->id = strdup(id);
+	if (!r || !(r->id = strdup(id))) {
+		free(r);
+		gc_set_err(err, "%s: out of memory", id);
+		return NULL;
+	}
 	r->config = config;
 	r->sink = sink;
 	return r;

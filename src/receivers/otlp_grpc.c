@@ -14,6 +14,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,10 @@ struct worker {
 	bool running;
 	uint8_t *buf; /* reused for messages that arrive in several slices */
 	size_t cap;
+	/* Requests it could not re-post (out of memory), per method: the export
+	 * methods by signal, then the generic one. Posted again later, so a
+	 * method never stays without waiting requests once memory is back. */
+	atomic_uint owed[GC_SIGNAL_COUNT + 1];
 };
 
 struct otlp_grpc_server {
@@ -119,15 +124,17 @@ struct otlp_grpc_server {
 		*rejected_too_large, *rejected_timeout;
 };
 
-static void post_request(struct worker *w, enum call_kind kind, enum gc_signal signal)
+/* Posts a request for a call of the method. False when out of memory or
+ * gRPC refused it (logged). */
+static bool post_request(struct worker *w, enum call_kind kind, enum gc_signal signal)
 {
 	struct otlp_grpc_server *s = w->server;
 	struct call *c = calloc(1, sizeof(*c));
 	grpc_call_error rc;
 
-	if (!c) { /* the method keeps its other posted requests */
+	if (!c) {
 		gc_error(s->id, "out of memory: cannot post a gRPC request");
-		return;
+		return false;
 	}
 	c->kind = kind;
 	c->signal = signal;
@@ -148,6 +155,47 @@ static void post_request(struct worker *w, enum call_kind kind, enum gc_signal s
 		if (kind == CALL_GENERIC)
 			grpc_call_details_destroy(&c->details);
 		free(c);
+		return false;
+	}
+	return true;
+}
+
+/* Which of a worker's owed counters a method uses. */
+static size_t owed_index(enum call_kind kind, enum gc_signal signal)
+{
+	return kind == CALL_GENERIC ? GC_SIGNAL_COUNT : (size_t)signal;
+}
+
+/* Re-posts a request for the method of a call that arrived; one that cannot
+ * be posted now is owed, and post_owed tries it again. */
+static void repost(struct worker *w, enum call_kind kind, enum gc_signal signal)
+{
+	if (!post_request(w, kind, signal))
+		atomic_fetch_add(&w->owed[owed_index(kind, signal)], 1);
+}
+
+/* Posts what the worker owes, until memory runs out again. From its own
+ * thread at every event, and from the sweeper's in case no event comes
+ * (gRPC takes requests from any thread; they complete on the worker's
+ * queue). */
+static void post_owed(struct worker *w)
+{
+	if (atomic_load(&w->server->shutting_down))
+		return;
+	for (size_t i = 0; i <= GC_SIGNAL_COUNT; i++) {
+		unsigned n = atomic_load(&w->owed[i]);
+		enum call_kind kind = i == GC_SIGNAL_COUNT ? CALL_GENERIC : CALL_EXPORT;
+		enum gc_signal signal = i == GC_SIGNAL_COUNT ? GC_SIGNAL_TRACES : (enum gc_signal)i;
+
+		while (n > 0) {
+			if (!atomic_compare_exchange_weak(&w->owed[i], &n, n - 1))
+				continue; /* n now holds the current count */
+			if (!post_request(w, kind, signal)) {
+				atomic_fetch_add(&w->owed[i], 1);
+				return;
+			}
+			n = atomic_load(&w->owed[i]);
+		}
 	}
 }
 
@@ -659,6 +707,8 @@ static void *sweeper_main(void *arg)
 			break;
 		n = collect_expired_locked(a, gc_now_ns() - timeout, &cut);
 		pthread_mutex_unlock(&a->lock);
+		for (size_t i = 0; i < s->n_workers; i++)
+			post_owed(&s->workers[i]);
 		while (cut) {
 			struct call *c = cut;
 
@@ -718,8 +768,10 @@ static void handle_event(struct worker *w, struct call *c, bool ok)
 		return;
 	}
 	/* Re-post first, so the method is never without a waiting request. */
-	if (!atomic_load(&s->shutting_down))
-		post_request(w, c->kind, c->signal);
+	if (!atomic_load(&s->shutting_down)) {
+		repost(w, c->kind, c->signal);
+		post_owed(w);
+	}
 	if (c->kind == CALL_EXPORT) {
 		handle_arrival(c);
 	} else {
@@ -941,10 +993,16 @@ struct otlp_grpc_server *otlp_grpc_start(const char *id, const struct otlp_grpc_
 	for (size_t i = 0; i < s->n_workers; i++) {
 		struct worker *w = &s->workers[i];
 
+		bool posted = true;
+
 		for (int sig = 0; sig < GC_SIGNAL_COUNT; sig++)
 			for (int k = 0; k < POSTED_PER_METHOD; k++)
-				post_request(w, CALL_EXPORT, (enum gc_signal)sig);
-		post_request(w, CALL_GENERIC, GC_SIGNAL_TRACES);
+				posted &= post_request(w, CALL_EXPORT, (enum gc_signal)sig);
+		posted &= post_request(w, CALL_GENERIC, GC_SIGNAL_TRACES);
+		if (!posted) {
+			gc_set_err(err, "%s: out of memory (posting gRPC requests)", id);
+			goto fail;
+		}
 		if (pthread_create(&w->thread, NULL, worker_main, w)) {
 			gc_set_err(err, "%s: cannot start gRPC threads", id);
 			goto fail;

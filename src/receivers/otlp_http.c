@@ -38,6 +38,7 @@ struct http_request {
 	enum gc_inflate_format encoding; /* when compressed */
 	bool too_large;
 	bool overloaded; /* the in-flight budget had no room: answered 503 */
+	bool no_memory;	 /* the body could not be buffered: answered 503 */
 	char *origin;	 /* allowed CORS origin to echo, or NULL */
 	size_t expected; /* Content-Length, or 0 */
 	struct sockaddr_storage client; /* whose share of the budget it uses */
@@ -173,15 +174,18 @@ static enum MHD_Result respond_status(struct MHD_Connection *conn, unsigned http
 			      http_status == MHD_HTTP_SERVICE_UNAVAILABLE);
 		free(text);
 	} else {
+		/* Most statuses fit on the stack: out of memory still gets its answer. */
+		uint8_t stack[512];
 		size_t n = google__rpc__status__get_packed_size(&st);
-		uint8_t *buf = malloc(n ? n : 1);
+		uint8_t *buf = n <= sizeof(stack) ? stack : malloc(n);
 
 		if (!buf)
 			return MHD_NO; /* no memory even for the error: close */
 		google__rpc__status__pack(&st, buf);
 		ret = respond(conn, http_status, "application/x-protobuf", buf, n, origin,
 			      http_status == MHD_HTTP_SERVICE_UNAVAILABLE);
-		free(buf);
+		if (buf != stack)
+			free(buf);
 	}
 	return ret;
 }
@@ -328,6 +332,8 @@ static enum MHD_Result preflight(struct otlp_http_server *s, struct MHD_Connecti
 	struct MHD_Response *r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
+	if (!r)
+		return MHD_NO; /* no memory for an answer: close */
 	if (origin && origin_allowed(s->config, origin)) {
 		const char *req_headers = MHD_lookup_connection_value(
 			conn, MHD_HEADER_KIND, "Access-Control-Request-Headers");
@@ -459,7 +465,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		size_t n = *upload_data_size;
 
 		*upload_data_size = 0;
-		if (req->too_large || req->overloaded)
+		if (req->too_large || req->overloaded || req->no_memory)
 			return MHD_YES; /* read and dropped; answered at the end */
 		if (req->len + n > (size_t)s->config->max_request_body_size) {
 			req->too_large = true;
@@ -469,11 +475,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		if (req->len + n > req->cap) {
 			int rc = grow_body(s, req, req->len + n);
 
-			if (rc == GC_ERROR)
-				return MHD_NO;
-			if (rc == GC_FULL) { /* counted now: the end may never come */
+			if (rc != GC_OK) { /* counted now: the end may never come */
 				gc_counter_add(s->rejected_unavailable, 1);
-				req->overloaded = true;
+				req->overloaded = rc == GC_FULL;
+				req->no_memory = rc == GC_ERROR;
 				release_body(s, req);
 				return MHD_YES;
 			}
@@ -487,6 +492,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 				      "the collector holds its limit of request bodies "
 				      "(max_request_bytes_in_flight); retry later",
 				      req->format, req->origin);
+	if (req->no_memory)
+		return respond_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE, 14,
+				      "out of memory; retry later", req->format, req->origin);
 	if (req->too_large) {
 		gc_counter_add(s->rejected_too_large, 1);
 		return respond_status(conn, MHD_HTTP_CONTENT_TOO_LARGE, 8,
