@@ -180,7 +180,9 @@ static int batch_reserve(void *self, struct gc_reservation *r, char **err)
 
 	pthread_mutex_lock(&b->lock);
 	held = b->pending_items + b->ready_items + b->reserved_items;
-	if (b->stopping || held + r->load.items > max_held(b))
+	/* When it holds nothing it takes any size, so a request larger than
+	 * max_held is not refused for ever. */
+	if (b->stopping || (held && held + r->load.items > max_held(b)))
 		rc = GC_FULL;
 	else if (grow(&b->pending, &b->cap_pending, b->n_pending + b->reserved_slots + 1))
 		rc = GC_FULL;

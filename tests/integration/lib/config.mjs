@@ -10,7 +10,8 @@
 //   exporters), batch ({ timeout, send_batch_size } or null for none),
 //   exporters: [{ id ('otlp/peer'), port, endpoint (overrides port: written as given),
 //   compression ('none'), timeout ('5s'), retry ({ enabled, initial_interval, max_interval,
-//   max_elapsed_time }), queue ({ queue_size, num_consumers }), headers ({ name: value }),
+//   max_elapsed_time }), queue ({ queue_size, num_consumers, sizer, batch: { flush_timeout,
+//   min_size, max_size } }), headers ({ name: value }),
 //   tls (true: `tls: { insecure: true }`; false: no tls key), options ({ key: value } written as
 //   further `key: value` lines) }], healthPort (0), metricsPort (0),
 //   processors ([]: further processors, each { id, body: YAML text of its options, written
@@ -86,6 +87,9 @@ export function renderConfig({
   return `${lines.join('\n')}\n`;
 }
 
+// A YAML flow map's inside; nested objects become nested flow maps.
 function inline(obj) {
-  return Object.entries(obj).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return Object.entries(obj)
+    .map(([k, v]) => (v && typeof v === 'object' ? `${k}: { ${inline(v)} }` : `${k}: ${v}`))
+    .join(', ');
 }
