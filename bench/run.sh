@@ -36,6 +36,7 @@ PROFILES=${GC_BENCH_PROFILES:-metadata content}
 FLOOR_SECONDS=${GC_BENCH_FLOOR_SECONDS:-3}
 COMPRESSION=${GC_BENCH_EXPORTER_COMPRESSION:-none}
 WITH_BATCH=${GC_BENCH_WITH_BATCH:-0}
+EXPORTER_BATCH=${GC_BENCH_EXPORTER_BATCH:-0}
 PROCESSORS=${GC_BENCH_PROCESSORS:-}
 PII=${GC_BENCH_PII:-0}
 PII_ARGS=${GC_BENCH_PII_ARGS:-}
@@ -57,6 +58,8 @@ usage: bash bench/run.sh [options]
   --floor-seconds 3       CPU seconds per floor measurement (GC_BENCH_FLOOR_SECONDS)
   --compression none      otlp exporter compression: none|gzip (GC_BENCH_EXPORTER_COMPRESSION)
   --with-batch            put the batch processor in the pipeline (GC_BENCH_WITH_BATCH=1)
+  --exporter-batch        batch in the exporter's queue: sending_queue.batch with its
+                          defaults (GC_BENCH_EXPORTER_BATCH=1)
   --processors LIST       processors before batch, with default options, e.g.
                           genai_normalize,genai_cost,pii_redact (GC_BENCH_PROCESSORS);
                           the sink then reports delivered=content-differs, as it should
@@ -87,6 +90,7 @@ while [ $# -gt 0 ]; do
 	--floor-seconds) FLOOR_SECONDS=$2; shift ;;
 	--compression) COMPRESSION=$2; shift ;;
 	--with-batch) WITH_BATCH=1 ;;
+	--exporter-batch) EXPORTER_BATCH=1 ;;
 	--processors) PROCESSORS=$2; shift ;;
 	--pii) PII=1 ;;
 	--build-dir) BUILD=$2; shift ;;
@@ -201,7 +205,7 @@ field() {
 }
 
 write_config() {
-	local file=$1 sink_port=$2 processors= list= defs= p
+	local file=$1 sink_port=$2 processors= list= defs= queue= p
 	for p in ${PROCESSORS//,/ }; do
 		list="$list${list:+, }$p"
 		defs="$defs
@@ -210,6 +214,9 @@ write_config() {
 	[ "$WITH_BATCH" = 1 ] && list="$list${list:+, }batch"
 	[ -n "$list" ] && processors="
       processors: [$list]"
+	[ "$EXPORTER_BATCH" = 1 ] && queue="
+    sending_queue:
+      batch: {}"
 	cat >"$file" <<EOF
 receivers:
   otlp:
@@ -223,7 +230,7 @@ exporters:
     endpoint: 127.0.0.1:$sink_port
     tls:
       insecure: true
-    compression: $COMPRESSION
+    compression: $COMPRESSION$queue
 service:
   telemetry:
     metrics:
@@ -362,7 +369,7 @@ fi
 : >"$WORK/floors"
 CPUS=$(nproc 2>/dev/null || echo "?")
 echo "genai-collector passthrough bench: $CPUS CPUs, duration $DURATION (+$WARMUP warm-up), streams $STREAMS x $THREADS thread(s)," \
-	"$SPANS_PER_REQUEST spans/request, exporter compression $COMPRESSION, batch $([ "$WITH_BATCH" = 1 ] && echo on || echo off)," \
+	"$SPANS_PER_REQUEST spans/request, exporter compression $COMPRESSION, batch processor $([ "$WITH_BATCH" = 1 ] && echo on || echo off), exporter batching $([ "$EXPORTER_BATCH" = 1 ] && echo on || echo off)," \
 	"processors ${PROCESSORS:-none}, runs $RUNS" >&2
 for run in $(seq 1 "$RUNS"); do
 	for profile in $PROFILES; do

@@ -208,8 +208,16 @@ struct gc_batch *gc_batch_decode_json(enum gc_signal signal, const char *json, s
 		return NULL;
 	}
 	gc_arena_set_limit(b->arena, decode_limit(len));
+	errno = 0;
 	b->msg = gc_otlp_json_decode(gc_request_descriptor(signal), json, len, b->arena,
 				     &over_limit, &why);
+	if (!b->msg && errno == ENOMEM && !over_limit) { /* the system, not the input */
+		free(why);
+		gc_batch_unref(b);
+		gc_set_err(err, "out of memory; retry later");
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (!b->msg) {
 		gc_set_err(err, "payload is not a valid OTLP/JSON %s export request: %s",
 			   gc_signal_name(signal), why ? why : "?");
@@ -240,6 +248,10 @@ struct gc_batch *gc_batch_new(enum gc_signal signal)
 	if (!b)
 		return NULL;
 	b->msg = gc_arena_alloc(b->arena, d->sizeof_message);
+	if (!b->msg) {
+		gc_batch_unref(b);
+		return NULL;
+	}
 	d->message_init(b->msg);
 	return b;
 }
@@ -300,6 +312,8 @@ struct gc_batch *gc_batch_merge(struct gc_batch **inputs, size_t n)
 		goto fail;
 	outv = (void ***)top_items(out, &outn);
 	*outv = gc_arena_alloc(out->arena, (total ? total : 1) * sizeof(void *));
+	if (!*outv)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		size_t *inn = NULL;
 		void **inv = *(void ***)top_items(inputs[i], &inn);

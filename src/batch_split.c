@@ -52,7 +52,8 @@ static size_t item_weight(enum gc_signal signal, void *item)
 	return data && *data ? *repeated_field(*data, 1).n : 0;
 }
 
-/* A copy of metric carrying data points [off, off + n) of the original. */
+/* A copy of metric carrying data points [off, off + n) of the original, or
+ * NULL when out of memory. */
 static void *metric_slice(gc_arena *arena, void *metric, size_t off, size_t n)
 {
 	size_t size = ((ProtobufCMessage *)metric)->descriptor->sizeof_message;
@@ -60,10 +61,14 @@ static void *metric_slice(gc_arena *arena, void *metric, size_t off, size_t n)
 	void **slot;
 	struct repeated points;
 
+	if (!copy)
+		return NULL;
 	memcpy(copy, metric, size);
 	slot = metric_data(copy);
 	size = ((ProtobufCMessage *)*slot)->descriptor->sizeof_message;
 	data = gc_arena_alloc(arena, size);
+	if (!data)
+		return NULL;
 	memcpy(data, *slot, size);
 	points = repeated_field(data, 1);
 	*points.items += off;
@@ -73,18 +78,21 @@ static void *metric_slice(gc_arena *arena, void *metric, size_t off, size_t n)
 }
 
 /* Copies a wrapper message (resource or scope entry) into arena, with its
- * repeated field `number` emptied and room for cap entries. */
+ * repeated field `number` emptied and room for cap entries; NULL when out of
+ * memory. */
 static void *clone_wrapper(gc_arena *arena, void *src, unsigned number, size_t cap)
 {
 	size_t size = ((ProtobufCMessage *)src)->descriptor->sizeof_message;
 	void *dst = gc_arena_alloc(arena, size);
 	struct repeated r;
 
+	if (!dst)
+		return NULL;
 	memcpy(dst, src, size);
 	r = repeated_field(dst, number);
 	*r.n = 0;
 	*r.items = gc_arena_alloc(arena, (cap ? cap : 1) * sizeof(void *));
-	return dst;
+	return *r.items ? dst : NULL;
 }
 
 struct splitter {
@@ -100,13 +108,19 @@ static int open_piece(struct splitter *sp)
 {
 	struct gc_batch *p = gc_batch_new(sp->source->signal);
 	size_t n_top = *repeated_field(sp->source->msg, 1).n;
+	struct repeated top;
 
 	if (!p || !(p->parts = malloc(sizeof(*p->parts)))) {
 		gc_batch_unref(p);
 		return -1;
 	}
 	p->parts[p->nparts++] = gc_batch_ref(sp->source);
-	*repeated_field(p->msg, 1).items = gc_arena_alloc(p->arena, n_top * sizeof(void *));
+	top = repeated_field(p->msg, 1);
+	*top.items = gc_arena_alloc(p->arena, (n_top ? n_top : 1) * sizeof(void *));
+	if (!*top.items) {
+		gc_batch_unref(p);
+		return -1;
+	}
 	sp->cur = p;
 	sp->cur_items = 0;
 	sp->cur_resource_src = sp->cur_resource = NULL;
@@ -123,8 +137,9 @@ static void close_piece(struct splitter *sp)
 	sp->cur = NULL;
 }
 
-/* Adds items[0..n) of scope (inside resource) to the open piece. */
-static void add_slice(struct splitter *sp, void *resource, void *scope, void **items, size_t n)
+/* Adds items[0..n) of scope (inside resource) to the open piece. 0, or -1
+ * when out of memory. */
+static int add_slice(struct splitter *sp, void *resource, void *scope, void **items, size_t n)
 {
 	gc_arena *a = sp->cur->arena;
 	struct repeated top = repeated_field(sp->cur->msg, 1), scopes, slice;
@@ -134,16 +149,21 @@ static void add_slice(struct splitter *sp, void *resource, void *scope, void **i
 		size_t n_scopes = *repeated_field(resource, 2).n;
 
 		sp->cur_resource = clone_wrapper(a, resource, 2, n_scopes);
+		if (!sp->cur_resource)
+			return -1;
 		sp->cur_resource_src = resource;
 		(*top.items)[(*top.n)++] = sp->cur_resource;
 	}
 	scopes = repeated_field(sp->cur_resource, 2);
 	sc = gc_arena_alloc(a, ((ProtobufCMessage *)scope)->descriptor->sizeof_message);
+	if (!sc)
+		return -1;
 	memcpy(sc, scope, ((ProtobufCMessage *)scope)->descriptor->sizeof_message);
 	slice = repeated_field(sc, 2);
 	*slice.n = n;
 	*slice.items = items; /* shared with the source batch */
 	(*scopes.items)[(*scopes.n)++] = sc;
+	return 0;
 }
 
 size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch ***out)
@@ -196,7 +216,8 @@ size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch 
 					take++;
 				}
 				if (take) {
-					add_slice(&sp, res, scope, *items.items + i, take);
+					if (add_slice(&sp, res, scope, *items.items + i, take))
+						goto fail;
 					i += take;
 					sp.cur_items += weight;
 					if (sp.cur_items >= max_items)
@@ -219,8 +240,10 @@ size_t gc_batch_split(struct gc_batch *batch, size_t max_items, struct gc_batch 
 					if (n > w - off)
 						n = w - off;
 					one = gc_arena_alloc(sp.cur->arena, sizeof(*one));
-					*one = metric_slice(sp.cur->arena, (*items.items)[i], off, n);
-					add_slice(&sp, res, scope, one, 1);
+					if (!one || !(*one = metric_slice(sp.cur->arena,
+									 (*items.items)[i], off, n)) ||
+					    add_slice(&sp, res, scope, one, 1))
+						goto fail;
 					off += n;
 					sp.cur_items += n;
 					if (sp.cur_items >= max_items)
