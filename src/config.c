@@ -75,6 +75,12 @@ static int load_component(struct gc_config *c, enum gc_kind kind, struct gc_node
 	if (tlen == 0 || tlen >= sizeof(type_name) || (slash && !slash[1]))
 		return gc_node_error(err, key, "bad %s id '%s': expected type or type/name",
 				     gc_kind_name(kind), key->value);
+	for (const unsigned char *ch = (const unsigned char *)key->value; *ch; ch++)
+		if (*ch <= ' ' || *ch == 0x7f || *ch == '"' || *ch == '\\')
+			return gc_node_error(err, key,
+					     "bad %s id: it may not contain spaces, quotes, "
+					     "backslashes or control characters (it labels the "
+					     "component's metrics and log lines)", gc_kind_name(kind));
 	memcpy(type_name, key->value, tlen);
 	type_name[tlen] = '\0';
 	out->type = gc_component_find(kind, type_name);

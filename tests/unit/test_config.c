@@ -343,6 +343,15 @@ static void test_pipeline_undefined_components(void **state)
 			    "service:\n  pipelines:\n    traces:\n      receivers: [otlp, otlp]\n"
 			    "      exporters: [debug]\n",
 			    "test.yaml:10:25: pipeline 'traces' lists 'otlp' twice");
+	/* An id labels metrics: no quote, backslash, space or control character. */
+	assert_config_error("processors:\n  \"batch/a\\\"b\": {}\n",
+			    "test.yaml:2:3: bad processor id: it may not contain spaces, quotes, "
+			    "backslashes or control characters (it labels the component's metrics "
+			    "and log lines)");
+	assert_config_error("exporters:\n  \"debug/a b\": {}\n",
+			    "test.yaml:2:3: bad exporter id: it may not contain spaces, quotes, "
+			    "backslashes or control characters (it labels the component's metrics "
+			    "and log lines)");
 	/* pii_redact rewrites in place: after a processor that holds data it
 	 * would write into resources shared between emitted batches. */
 	assert_config_error(RECEIVERS EXPORTERS "processors:\n  batch/b:\n  pii_redact:\n"
