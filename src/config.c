@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "exporter.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -96,6 +98,9 @@ static int load_component(struct gc_config *c, enum gc_kind kind, struct gc_node
 		return gc_set_err(err, "%s: out of memory", out->id);
 	memset(out->options, 0, out->type->config_size);
 	if (gc_options_load(out->type->options, out->options, value, out->id, c->arena, err))
+		return GC_ERROR;
+	if (kind == GC_KIND_EXPORTER &&
+	    gc_exporter_settings_validate(out->options, value ? value : key, out->id, err))
 		return GC_ERROR;
 	if (out->type->validate &&
 	    out->type->validate(out->options, value ? value : key, out->id, err))

@@ -43,6 +43,22 @@ const struct gc_option gc_queue_options[] = {
 	{ 0 },
 };
 
+int gc_exporter_settings_validate(const void *config, const struct gc_node *node,
+				  const char *id, char **err)
+{
+	const struct gc_exporter_settings *settings = config;
+	const struct gc_queue_settings *q = &settings->sending_queue;
+
+	if (q->batch_set && !q->enabled)
+		return gc_node_error(err, node, "%s: sending_queue.batch needs the queue "
+				     "(sending_queue.enabled: true)", id);
+	if (q->batch_set && q->batch.max_size && q->batch.max_size < q->batch.min_size)
+		return gc_node_error(err, node, "%s: sending_queue.batch.max_size (%lld) must be 0 "
+				     "or at least min_size (%lld)", id, (long long)q->batch.max_size,
+				     (long long)q->batch.min_size);
+	return GC_OK;
+}
+
 const struct gc_option gc_retry_options[] = {
 	{ "enabled", GC_OPT_BOOL, offsetof(struct gc_retry_settings, enabled), "true" },
 	{ "initial_interval", GC_OPT_DURATION,

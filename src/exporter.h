@@ -57,6 +57,12 @@ struct gc_exporter_settings {
 	  .present = GC_OPT_NO_PRESENT, .help = "retries of transient failures" }
 
 extern const struct gc_option gc_queue_options[];
+
+/* Checks the settings every exporter shares (config begins with struct
+ * gc_exporter_settings): batching needs the queue. GC_OK or GC_ERROR with a
+ * file:line:col message. */
+int gc_exporter_settings_validate(const void *config, const struct gc_node *node,
+				  const char *id, char **err);
 extern const struct gc_option gc_retry_options[];
 
 /* Exponential backoff with jitter, as a pure function for testing:

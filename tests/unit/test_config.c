@@ -343,6 +343,13 @@ static void test_pipeline_undefined_components(void **state)
 			    "service:\n  pipelines:\n    traces:\n      receivers: [otlp, otlp]\n"
 			    "      exporters: [debug]\n",
 			    "test.yaml:10:25: pipeline 'traces' lists 'otlp' twice");
+	assert_config_error("exporters:\n  debug:\n    sending_queue: { enabled: false, batch: {} }\n",
+			    "test.yaml:3:5: debug: sending_queue.batch needs the queue "
+			    "(sending_queue.enabled: true)");
+	assert_config_error("exporters:\n  debug:\n    sending_queue:\n"
+			    "      batch: { min_size: 100, max_size: 10 }\n",
+			    "test.yaml:3:5: debug: sending_queue.batch.max_size (10) must be 0 or at "
+			    "least min_size (100)");
 	/* An id labels metrics: no quote, backslash, space or control character. */
 	assert_config_error("processors:\n  \"batch/a\\\"b\": {}\n",
 			    "test.yaml:2:3: bad processor id: it may not contain spaces, quotes, "
