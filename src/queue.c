@@ -85,12 +85,16 @@ static struct entry *head(struct memory_queue *m)
 static int mq_reserve(struct gc_queue *q, const struct gc_load *load)
 {
 	struct memory_queue *m = (struct memory_queue *)q;
-	size_t units = gc_load_units(q->config.sizer, load);
+	size_t units = gc_load_units(q->config.sizer, load), held;
 	int rc = GC_FULL;
 
 	pthread_mutex_lock(&m->lock);
-	if (!m->stopping && units <= q->config.capacity &&
-	    m->queued + m->in_flight + m->reserved <= q->config.capacity - units &&
+	held = m->queued + m->in_flight + m->reserved;
+	/* When it holds nothing it takes any size: a request above the capacity
+	 * would otherwise be refused for ever, and a batch processor ahead would
+	 * hold it, and everything behind it, until shutdown. */
+	if (!m->stopping && (!held || (units <= q->config.capacity &&
+				       held <= q->config.capacity - units)) &&
 	    ring_room(m) == GC_OK) {
 		m->reserved += units;
 		m->slots_reserved++;

@@ -62,7 +62,7 @@ struct gc_queue {
 struct gc_queue *gc_queue_memory_new(const struct gc_queue_config *config);
 
 /* Room for load, all or nothing: GC_OK, or GC_FULL when the queue is full or
- * stopping. */
+ * stopping. A queue that holds nothing takes a load of any size. */
 static inline int gc_queue_reserve(struct gc_queue *q, const struct gc_load *load)
 {
 	return q->ops->reserve(q, load);

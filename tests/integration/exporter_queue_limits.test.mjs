@@ -1,0 +1,74 @@
+// The edges of the exporters' queues: a request or a batch larger than a queue's whole capacity
+// is taken when the queue holds nothing, so it is neither refused for ever nor held for ever by
+// a batch processor ahead of the queue.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import grpc from '@grpc/grpc-js';
+import { startDaemon, sleep } from './lib/daemon.mjs';
+import { renderConfig } from './lib/config.mjs';
+import { startPeer, spanKey } from './lib/peer.mjs';
+import { RawClient } from './lib/otlp.mjs';
+import { smallRequest } from './lib/requests.mjs';
+
+const TIMEOUT = { timeout: 60_000 };
+const EXPORTER = { exporter: 'otlp/peer' };
+
+function assertExactlyOnce(peer, ids, what) {
+  const got = peer.spans().map(spanKey);
+  assert.equal(new Set(got).size, got.length, `${what}: no span delivered twice`);
+  assert.deepEqual(got.sort(), [...ids].sort(), `${what}: exactly the spans answered OK`);
+}
+
+test('a batch processor\'s batch above the queue\'s capacity is delivered, not held until shutdown', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  const daemon = await startDaemon(renderConfig({
+    batch: { timeout: '50ms', send_batch_size: 20 },
+    exporters: [{ id: 'otlp/peer', port: backend.port, queue: { sizer: 'items', queue_size: 10, num_consumers: 1 } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  const { request, spanIds } = smallRequest(20, 'above-capacity');
+  const res = await client.exportTraces(request);
+  assert.equal(res.code, grpc.status.OK, res.details);
+  await backend.waitForSpanIds(spanIds, 10_000);
+  await sleep(300);
+  assertExactlyOnce(backend, spanIds, 'batch of 20 into a queue of 10');
+  const m = await daemon.metrics();
+  assert.equal(m.get('genai_collector_processor_held_items', { processor: 'batch' }), 0, m.text);
+  assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), 0, m.text);
+  assert.equal(m.get('otelcol_exporter_sent_spans', EXPORTER), 20, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
+
+test('a request above a bytes queue\'s capacity is taken when the queue is empty, refused behind others', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  backend.setDelay(1500); // the first send stays in flight while the second request arrives
+  const daemon = await startDaemon(renderConfig({
+    batch: null,
+    exporters: [{ id: 'otlp/peer', port: backend.port, queue: { sizer: 'bytes', queue_size: 1000, num_consumers: 1 } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  const big = smallRequest(50, 'big-0'), behind = smallRequest(50, 'big-1');
+  assert.equal((await client.exportTraces(big.request)).code, grpc.status.OK, 'taken: the queue was empty');
+  const refused = await client.exportTraces(behind.request);
+  assert.equal(refused.code, grpc.status.UNAVAILABLE, 'refused: the queue holds the first');
+  await backend.waitForSpanIds(big.spanIds, 10_000);
+  backend.setDelay(0);
+  await sleep(300);
+  assert.equal((await client.exportTraces(behind.request)).code, grpc.status.OK, 'taken once it drained');
+  const ids = [...big.spanIds, ...behind.spanIds];
+  await backend.waitForSpanIds(ids, 10_000);
+  await sleep(300);
+  assertExactlyOnce(backend, ids, 'bytes');
+  const m = await daemon.metrics();
+  assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), 0, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
