@@ -192,7 +192,8 @@ static int batch_reserve(void *self, struct gc_reservation *r, char **err)
 	}
 	pthread_mutex_unlock(&b->lock);
 	if (rc != GC_OK) {
-		gc_counter_add(b->refused, r->load.items);
+		if (!r->offered)
+			gc_counter_add(b->refused, r->load.items);
 		gc_set_err(err, "%s: downstream is full", b->id);
 	}
 	return rc;

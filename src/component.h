@@ -30,6 +30,8 @@ struct gc_load {
 struct gc_reservation {
 	struct gc_load load;
 	bool used;
+	bool offered; /* by a holder that keeps the data when refused and offers
+		       * it again: a refusal is not counted as refused items */
 };
 
 /* Where a stage hands a batch on. consume always takes over the caller's

@@ -10,7 +10,7 @@ struct gc_load gc_batch_load(const struct gc_batch *batch)
 
 int gc_reserve_and_consume(struct gc_consumer *c, struct gc_batch *batch, char **err)
 {
-	struct gc_reservation r = { .load = gc_batch_load(batch) };
+	struct gc_reservation r = { .load = gc_batch_load(batch), .offered = true };
 	int rc;
 
 	if (c->reserve(c, &r, err) != GC_OK)

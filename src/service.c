@@ -99,7 +99,8 @@ static int fanout_reserve(struct gc_consumer *self, struct gc_reservation *r, ch
 
 			while (i-- > 0)
 				gc_exporter_release(f->exporters[i], &r->load);
-			gc_exporter_refused(full, f->signal, r->load.items);
+			if (!r->offered)
+				gc_exporter_refused(full, f->signal, r->load.items);
 			gc_set_err(err, "sending queue of exporter '%s' is full",
 				   gc_exporter_id(full));
 			return GC_FULL;

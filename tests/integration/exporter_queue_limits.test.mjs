@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import grpc from '@grpc/grpc-js';
 import { startDaemon, sleep } from './lib/daemon.mjs';
 import { renderConfig } from './lib/config.mjs';
-import { startPeer, spanKey } from './lib/peer.mjs';
+import { startPeer, spanKey, reservePort } from './lib/peer.mjs';
 import { RawClient } from './lib/otlp.mjs';
 import { smallRequest } from './lib/requests.mjs';
 
@@ -69,6 +69,38 @@ test('a request above a bytes queue\'s capacity is taken when the queue is empty
   await sleep(300);
   assertExactlyOnce(backend, ids, 'bytes');
   const m = await daemon.metrics();
+  assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), 0, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
+
+test('a batch processor offering a batch again does not count it as refused each time', TIMEOUT, async (t) => {
+  const port = await reservePort();
+  const daemon = await startDaemon(renderConfig({
+    batch: { timeout: '50ms', send_batch_size: 10 },
+    exporters: [{ id: 'otlp/peer', port, retry: { initial_interval: '100ms', max_interval: '300ms' },
+      queue: { queue_size: 1, num_consumers: 1 } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  // The backend is down: one batch of 10 is in the queue, the other two wait in the processor,
+  // offered again every 50 ms. Nothing was refused to a client and nothing was dropped.
+  const requests = [0, 1, 2].map((i) => smallRequest(10, `offered-${i}`));
+  for (const r of requests) assert.equal((await client.exportTraces(r.request)).code, grpc.status.OK);
+  await sleep(1000);
+  const held = await daemon.metrics();
+  assert.equal(held.get('genai_collector_processor_held_items', { processor: 'batch' }), 20, held.text);
+  assert.equal(held.get('otelcol_exporter_enqueue_failed_spans', EXPORTER), 0, held.text);
+
+  const backend = await startPeer({ port });
+  t.after(() => backend.close());
+  const ids = requests.flatMap((r) => r.spanIds);
+  await backend.waitForSpanIds(ids, 20_000);
+  await sleep(300);
+  assertExactlyOnce(backend, ids, 'offered again');
+  const m = await daemon.metrics();
+  assert.equal(m.get('otelcol_exporter_enqueue_failed_spans', EXPORTER), 0, m.text);
   assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), 0, m.text);
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
