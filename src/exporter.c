@@ -255,8 +255,11 @@ static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_
 	}
 }
 
+static void send_request(struct gc_exporter *e, struct gc_request *r, uint64_t seed);
+
 /* A request above max_size (items, or bytes with the bytes sizer) goes out in
- * pieces: decoded, split by items, each piece encoded and sent on its own. */
+ * pieces: decoded, split by items, each piece encoded and sent on its own (and
+ * split again when its items were larger than average). */
 static void send_split(struct gc_exporter *e, struct gc_request *r, size_t max_items,
 		       uint64_t seed)
 {
@@ -269,10 +272,12 @@ static void send_split(struct gc_exporter *e, struct gc_request *r, size_t max_i
 		free(err);
 		return;
 	}
-	b->metadata = (struct gc_metadata *)r->metadata; /* read only; r outlives b */
 	n = gc_batch_split(b, max_items, &pieces);
 	for (size_t i = 0; i < n; i++) {
-		struct gc_request *piece = gc_request_encode(pieces[i]);
+		struct gc_request *piece;
+
+		pieces[i]->metadata = (struct gc_metadata *)r->metadata; /* read only; r outlives */
+		piece = gc_request_encode(pieces[i]);
 
 		if (!piece) {
 			struct gc_request rest = { .signal = r->signal, .items = left };
@@ -284,7 +289,7 @@ static void send_split(struct gc_exporter *e, struct gc_request *r, size_t max_i
 		}
 		left -= piece->items;
 		gc_batch_unref(pieces[i]);
-		send_with_retry(e, piece, seed++);
+		send_request(e, piece, seed++);
 		gc_request_unref(piece);
 	}
 	if (!n) {
@@ -311,25 +316,33 @@ static size_t split_items(const struct gc_exporter *e, const struct gc_request *
 	return (r->items + pieces - 1) / pieces;
 }
 
+/* Sends r, in pieces when it is above max_size. A piece split again has at
+ * most half its parent's items, so the recursion is at most log2(items) deep. */
+static void send_request(struct gc_exporter *e, struct gc_request *r, uint64_t seed)
+{
+	size_t max_items = split_items(e, r);
+
+	if (max_items) {
+		send_split(e, r, max_items, seed);
+		return;
+	}
+	gc_histogram_observe(e->send_size, (double)r->items);
+	gc_histogram_observe(e->send_bytes, (double)r->len);
+	send_with_retry(e, r, seed);
+}
+
 /* Sends what one pop took: one request as it is, several joined into one. */
 static void send_popped(struct gc_exporter *e, struct gc_queue_batch *b, uint64_t seed)
 {
 	struct gc_request *r = b->n == 1 ? gc_request_ref(b->reqs[0])
 					 : gc_request_join(b->reqs, b->n);
-	size_t max_items;
 
 	if (!r) { /* out of memory: send them one by one */
 		for (size_t i = 0; i < b->n; i++)
-			send_with_retry(e, b->reqs[i], seed++);
+			send_request(e, b->reqs[i], seed++);
 		return;
 	}
-	gc_histogram_observe(e->send_size, (double)r->items);
-	gc_histogram_observe(e->send_bytes, (double)r->len);
-	max_items = split_items(e, r);
-	if (max_items)
-		send_split(e, r, max_items, seed);
-	else
-		send_with_retry(e, r, seed);
+	send_request(e, r, seed);
 	gc_request_unref(r);
 }
 

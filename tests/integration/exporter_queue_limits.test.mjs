@@ -104,3 +104,38 @@ test('a batch processor offering a batch again does not count it as refused each
   assert.equal(m.get('otelcol_exporter_queue_size', EXPORTER), 0, m.text);
   assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
 });
+
+// One request of `big` spans with a 3000-byte attribute followed by `small` plain ones.
+function unevenRequest(big, small, tag) {
+  const a = smallRequest(big, `${tag}-big`, { attributeBytes: 3000 }), b = smallRequest(small, `${tag}-small`);
+  a.request.resource_spans[0].scope_spans[0].spans.push(...b.request.resource_spans[0].scope_spans[0].spans);
+  return { request: a.request, spanIds: [...a.spanIds, ...b.spanIds] };
+}
+
+test('a request above max_size in bytes leaves in sends of at most max_size, however uneven its spans', TIMEOUT, async (t) => {
+  const backend = await startPeer();
+  t.after(() => backend.close());
+  const daemon = await startDaemon(renderConfig({
+    batch: null,
+    exporters: [{ id: 'otlp/peer', port: backend.port,
+      queue: { sizer: 'bytes', queue_size: 1000000, num_consumers: 1, batch: { flush_timeout: '10ms', min_size: 1, max_size: 4000 } } }],
+  }));
+  t.after(() => daemon.kill());
+  const client = new RawClient(daemon.grpcAddress());
+  t.after(() => client.close());
+
+  // About 6.3 KB: two pieces by average size, but its first two spans alone are 6 KB.
+  const { request, spanIds } = unevenRequest(2, 6, 'uneven');
+  assert.equal((await client.exportTraces(request)).code, grpc.status.OK);
+  await backend.waitForSpanIds(spanIds, 10_000);
+  await sleep(300);
+  assertExactlyOnce(backend, spanIds, 'uneven');
+  const sends = backend.traceRequests();
+  const sizes = sends.map((r) => r.raw.length);
+  assert.ok(sizes.every((n) => n <= 4000), `max_size 4000: ${sizes.join(' ')}`);
+  const m = await daemon.metrics();
+  assert.equal(m.get('otelcol_exporter_queue_batch_send_size_count', EXPORTER), sends.length, m.text);
+  assert.equal(m.get('otelcol_exporter_queue_batch_send_size_sum', EXPORTER), spanIds.length, m.text);
+  assert.equal(m.get('otelcol_exporter_sent_spans', EXPORTER), spanIds.length, m.text);
+  assert.deepEqual(await daemon.stop(), { code: 0, signal: null }, daemon.describe());
+});
