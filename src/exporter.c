@@ -1,6 +1,5 @@
 #include "exporter.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -124,9 +123,10 @@ struct gc_exporter {
 	void *sender;
 	struct gc_queue *queue;	     /* NULL: sending_queue.enabled is false */
 
-	pthread_mutex_t lock;	     /* guards abandon for the backoff sleeps */
+	pthread_mutex_t lock;	     /* guards abandon and deadline for the backoff sleeps */
 	pthread_cond_t wake;	     /* interrupts backoff sleeps on drain deadline */
 	bool abandon;		     /* deadline passed: stop retrying */
+	int64_t deadline;	     /* CLOCK_MONOTONIC; 0: none yet */
 	_Atomic size_t abandoned;    /* items dropped because the deadline passed */
 
 	size_t n_threads;
@@ -173,25 +173,46 @@ static void count_result(struct gc_exporter *e, const struct gc_request *r, bool
 	gc_warn(e->id, "dropped %zu %s: %s", r->items, gc_signal_items(r->signal), why);
 }
 
-/* Sleeps delay_ns unless the exporter is told to abandon. Lock held. */
+/* Sleeps delay_ns unless the exporter is told to abandon, or its deadline
+ * passes (which abandons). Lock held. */
 static void sleep_locked(struct gc_exporter *e, int64_t delay_ns)
 {
 	int64_t until = gc_now_ns() + delay_ns;
-	struct timespec ts = { (time_t)(until / 1000000000LL), (long)(until % 1000000000LL) };
 
-	while (!e->abandon && gc_now_ns() < until)
-		if (pthread_cond_timedwait(&e->wake, &e->lock, &ts) == ETIMEDOUT)
-			break;
+	for (;;) {
+		int64_t now = gc_now_ns(), end = until;
+		struct timespec ts;
+
+		if (e->deadline && now >= e->deadline)
+			e->abandon = true;
+		if (e->abandon || now >= until)
+			return;
+		if (e->deadline && e->deadline < end)
+			end = e->deadline;
+		ts.tv_sec = (time_t)(end / 1000000000LL);
+		ts.tv_nsec = (long)(end % 1000000000LL);
+		pthread_cond_timedwait(&e->wake, &e->lock, &ts);
+	}
 }
 
+/* True once the exporter gives up: told to, or its deadline passed. */
 static bool abandoning(struct gc_exporter *e)
 {
 	bool a;
 
 	pthread_mutex_lock(&e->lock);
+	if (e->deadline && gc_now_ns() >= e->deadline)
+		e->abandon = true;
 	a = e->abandon;
 	pthread_mutex_unlock(&e->lock);
 	return a;
+}
+
+/* Counts r as dropped because the shutdown deadline passed. */
+static void give_up(struct gc_exporter *e, const struct gc_request *r, const char *why)
+{
+	atomic_fetch_add(&e->abandoned, r->items);
+	count_result(e, r, false, why);
 }
 
 /* Sends one request with retries; the same bytes go out on every attempt.
@@ -247,8 +268,7 @@ static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_
 		sleep_locked(e, delay);
 		if (e->abandon) {
 			pthread_mutex_unlock(&e->lock);
-			atomic_fetch_add(&e->abandoned, r->items);
-			count_result(e, r, false, "shutdown deadline reached while retrying");
+			give_up(e, r, "shutdown deadline reached while retrying");
 			return;
 		}
 		pthread_mutex_unlock(&e->lock);
@@ -354,11 +374,8 @@ static void *consumer_main(void *arg)
 
 	while (gc_queue_pop(e->queue, &b)) {
 		if (abandoning(e)) {
-			for (size_t i = 0; i < b.n; i++) {
-				atomic_fetch_add(&e->abandoned, b.reqs[i]->items);
-				count_result(e, b.reqs[i], false,
-					     "shutdown deadline reached while queued");
-			}
+			for (size_t i = 0; i < b.n; i++)
+				give_up(e, b.reqs[i], "shutdown deadline reached while queued");
 		} else {
 			send_popped(e, &b, seed);
 			seed += 0x9e3779b97f4a7c15ULL;
@@ -506,8 +523,19 @@ void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
 		gc_queue_push(e->queue, req, reserved);
 		return;
 	}
-	send_with_retry(e, req, (uint64_t)gc_now_ns());
+	if (abandoning(e))
+		give_up(e, req, "shutdown deadline reached");
+	else
+		send_with_retry(e, req, (uint64_t)gc_now_ns());
 	gc_request_unref(req);
+}
+
+void gc_exporter_set_deadline(struct gc_exporter *e, int64_t deadline_ns)
+{
+	pthread_mutex_lock(&e->lock);
+	e->deadline = deadline_ns;
+	pthread_cond_broadcast(&e->wake);
+	pthread_mutex_unlock(&e->lock);
 }
 
 size_t gc_exporter_drain(struct gc_exporter *e, int64_t deadline_ns)

@@ -93,6 +93,12 @@ void gc_exporter_refused(struct gc_exporter *e, enum gc_signal signal, size_t it
 void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
 		      const struct gc_load *reserved);
 
+/* Retries from now on end at deadline_ns (CLOCK_MONOTONIC): what is still
+ * failing then is given up on and counted. Called before the receivers stop,
+ * so that a send on a receiving thread (no queue) or on the timer thread (a
+ * batch processor ahead) cannot hold the shutdown past its grace period. */
+void gc_exporter_set_deadline(struct gc_exporter *e, int64_t deadline_ns);
+
 /* Stops accepting, sends what is queued until deadline_ns (CLOCK_MONOTONIC),
  * then gives up on what is left (counted as failed), joins the threads.
  * Returns the items given up on. */

@@ -654,6 +654,9 @@ static size_t teardown(struct gc_service *s, bool free_config, bool draining)
 
 	if (draining)
 		gc_health_set(GC_HEALTH_DRAINING);
+	for (size_t i = 0; i < s->n_exporters; i++)
+		if (s->exporters[i])
+			gc_exporter_set_deadline(s->exporters[i], deadline);
 	for (size_t i = 0; i < s->n_receivers; i++) {
 		struct receiver_rt *r = &s->receivers[i];
 
