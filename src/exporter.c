@@ -216,8 +216,10 @@ static void give_up(struct gc_exporter *e, const struct gc_request *r, const cha
 }
 
 /* Sends one request with retries; the same bytes go out on every attempt.
- * Never takes the request's reference. */
-static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_t seed)
+ * Never takes the request's reference. GC_OK once sent, GC_ERROR when the
+ * backend refused it for good, GC_FULL when it could not be sent in time (a
+ * client that is told may retry). */
+static int send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_t seed)
 {
 	const struct gc_retry_settings *rs = &e->settings->retry_on_failure;
 	struct gc_backoff backoff;
@@ -239,13 +241,13 @@ static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_
 					res.rejected_items, r->items, gc_signal_items(r->signal),
 					res.rejected_message ? res.rejected_message : "");
 			free(res.rejected_message);
-			return;
+			return GC_OK;
 		}
 		free(res.rejected_message);
 		if (rc != GC_RETRY || !rs->enabled) {
 			count_result(e, r, false, err ? err : "permanent error");
 			free(err);
-			return;
+			return rc == GC_RETRY ? GC_FULL : GC_ERROR;
 		}
 		delay = gc_backoff_next(&backoff);
 		if (res.retry_after_ns > delay)
@@ -257,7 +259,7 @@ static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_
 				 err ? err : "?");
 			count_result(e, r, false, why);
 			free(err);
-			return;
+			return GC_FULL;
 		}
 		gc_debug(e->id, "attempt %d failed (%s); retrying in %lld ms", attempt,
 			 err ? err : "?", (long long)(delay / 1000000));
@@ -269,7 +271,7 @@ static void send_with_retry(struct gc_exporter *e, struct gc_request *r, uint64_
 		if (e->abandon) {
 			pthread_mutex_unlock(&e->lock);
 			give_up(e, r, "shutdown deadline reached while retrying");
-			return;
+			return GC_FULL;
 		}
 		pthread_mutex_unlock(&e->lock);
 	}
@@ -516,18 +518,21 @@ void gc_exporter_refused(struct gc_exporter *e, enum gc_signal signal, size_t it
 		gc_counter_add(e->counters[signal].enqueue_failed, items);
 }
 
-void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
-		      const struct gc_load *reserved)
+int gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
+		     const struct gc_load *reserved)
 {
+	int rc = GC_FULL;
+
 	if (e->queue) {
 		gc_queue_push(e->queue, req, reserved);
-		return;
+		return GC_OK;
 	}
 	if (abandoning(e))
 		give_up(e, req, "shutdown deadline reached");
 	else
-		send_with_retry(e, req, (uint64_t)gc_now_ns());
+		rc = send_with_retry(e, req, (uint64_t)gc_now_ns());
 	gc_request_unref(req);
+	return rc;
 }
 
 void gc_exporter_set_deadline(struct gc_exporter *e, int64_t deadline_ns)

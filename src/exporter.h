@@ -88,10 +88,11 @@ void gc_exporter_release(struct gc_exporter *e, const struct gc_load *load);
 /* Counts items refused because this exporter's queue was full. */
 void gc_exporter_refused(struct gc_exporter *e, enum gc_signal signal, size_t items);
 /* Pushes req into the room reserved for `reserved`; takes over a reference to
- * req. Without a queue (sending_queue.enabled: false) it sends on the caller's
- * thread, retries included, and returns when done. */
-void gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
-		      const struct gc_load *reserved);
+ * req. GC_OK. Without a queue (sending_queue.enabled: false) it sends on the
+ * caller's thread, retries included, and returns the result when done: GC_OK,
+ * GC_ERROR (refused for good) or GC_FULL (not sent in time; may be retried). */
+int gc_exporter_push(struct gc_exporter *e, struct gc_request *req,
+		     const struct gc_load *reserved);
 
 /* Retries from now on end at deadline_ns (CLOCK_MONOTONIC): what is still
  * failing then is given up on and counted. Called before the receivers stop,

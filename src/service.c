@@ -122,6 +122,7 @@ static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char
 	struct fanout *f = (struct fanout *)self;
 	struct gc_reservation own = { .load = gc_batch_load(batch) }, *r;
 	struct gc_request *req;
+	int rc = GC_OK;
 
 	if (!batch->items) { /* processors dropped everything: nothing to send */
 		gc_batch_unref(batch);
@@ -141,10 +142,17 @@ static int fanout_consume(struct gc_consumer *self, struct gc_batch *batch, char
 		}
 		r = &own;
 	}
-	for (size_t i = 0; i < f->n; i++)
-		gc_exporter_push(f->exporters[i], i + 1 < f->n ? gc_request_ref(req) : req,
-				 &r->load);
-	return GC_OK;
+	for (size_t i = 0; i < f->n; i++) {
+		int one = gc_exporter_push(f->exporters[i],
+					   i + 1 < f->n ? gc_request_ref(req) : req, &r->load);
+
+		if (one != GC_OK && rc == GC_OK) { /* an exporter without a queue */
+			rc = one;
+			gc_set_err(err, "exporter '%s' could not send the data",
+				   gc_exporter_id(f->exporters[i]));
+		}
+	}
+	return rc;
 }
 
 static int stage_consume(struct gc_consumer *self, struct gc_batch *batch, char **err)
