@@ -7,19 +7,6 @@
 
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
-/* Data one thread hands to gRPC and another takes back from it (an encoding
- * gRPC frees on its own thread, a call whose read another thread posted):
- * gRPC's locks order the two, but ThreadSanitizer cannot see them in the
- * uninstrumented library, so the hand-over is declared to it. No-ops in
- * other builds. */
-#if defined(__SANITIZE_THREAD__)
-#define GC_HANDED_OVER(p) __tsan_release(p)
-#define GC_TAKEN_OVER(p) __tsan_acquire(p)
-#else
-#define GC_HANDED_OVER(p) ((void)(p))
-#define GC_TAKEN_OVER(p) ((void)(p))
-#endif
-
 #endif
 
 static inline grpc_arg gc_grpc_int_arg(const char *key, int value)

@@ -536,6 +536,7 @@ static enum read_end release_slot(struct call *c);
 static void start_read(struct call *c)
 {
 	struct otlp_grpc_server *s = c->worker->server;
+	grpc_call *call = c->call; /* c may be freed by its worker once posted */
 	grpc_op op;
 	grpc_call_error rc;
 
@@ -543,7 +544,7 @@ static void start_read(struct call *c)
 	op.op = GRPC_OP_RECV_MESSAGE;
 	op.data.recv_message.recv_message = &c->payload;
 	GC_HANDED_OVER(c);
-	rc = grpc_call_start_batch(c->call, &op, 1, c, NULL);
+	rc = grpc_call_start_batch(call, &op, 1, c, NULL);
 	if (rc == GRPC_CALL_OK)
 		return;
 	gc_warn(s->id, "cannot read a call's message: error %d", (int)rc);
