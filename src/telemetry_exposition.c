@@ -143,6 +143,26 @@ static void put_row(FILE *out, const struct gc_metrics_row *row, const struct gc
 	}
 }
 
+/* Callback gauges of one name and label set (a component in two pipelines,
+ * each instance registering its own) are written as one series, their sum:
+ * the exposition never repeats a series. Folds the later rows of rows[i]'s
+ * family into rows[i], marking them folded. */
+static void fold_callback_gauges(struct gc_metrics_row *rows, size_t n, size_t i)
+{
+	const struct gc_metrics_series *s = rows[i].series;
+
+	if (!s->callback)
+		return;
+	for (size_t j = i + 1; j < n && !rows[j].family; j++) {
+		const struct gc_metrics_series *t = rows[j].series;
+
+		if (!rows[j].folded && t->callback && !strcmp(t->labels, s->labels)) {
+			rows[i].value += rows[j].value;
+			rows[j].folded = true;
+		}
+	}
+}
+
 int gc_metrics_render_as(FILE *out, enum gc_exposition format)
 {
 	struct gc_metrics_snapshot snap = { 0 };
@@ -155,6 +175,9 @@ int gc_metrics_render_as(FILE *out, enum gc_exposition format)
 			f = snap.rows[i].family;
 			put_family(out, f, om);
 		}
+		if (snap.rows[i].folded)
+			continue;
+		fold_callback_gauges(snap.rows, snap.n, i);
 		put_row(out, &snap.rows[i], f, om);
 	}
 	if (rc == GC_OK && om)

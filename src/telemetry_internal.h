@@ -64,6 +64,7 @@ struct gc_metrics_row {
 	const struct gc_metric_family *family; /* set on a family's first row only */
 	const struct gc_metrics_series *series;
 	double value; /* a callback gauge's value, read once the lock is released */
+	bool folded;  /* summed into an earlier row of the same labels: not written */
 };
 
 struct gc_metrics_snapshot {

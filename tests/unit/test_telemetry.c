@@ -140,6 +140,44 @@ static void assert_line(const char *text, const char *line)
 	fail_msg("no line \"%s\" in:\n%s", line, text);
 }
 
+static double three(void *arg)
+{
+	(void)arg;
+	return 3;
+}
+
+static double four(void *arg)
+{
+	(void)arg;
+	return 4;
+}
+
+/* One component in two pipelines registers its gauge twice with the same
+ * labels: the exposition shows one series, their sum, never a repeat. */
+static void test_same_gauge_twice_is_one_series(void **state)
+{
+	struct gc_gauge *a = gc_metrics_gauge("test_held_items", "Held.", "processor=\"batch\"",
+					      three, NULL);
+	struct gc_gauge *b = gc_metrics_gauge("test_held_items", "Held.", "processor=\"batch\"",
+					      four, NULL);
+	struct gc_gauge *c = gc_metrics_gauge("test_held_items", "Held.", "processor=\"batch/2\"",
+					      four, NULL);
+	char *text;
+
+	(void)state;
+	text = render(GC_EXPOSITION_PROMETHEUS);
+	assert_int_equal(occurrences(text, "test_held_items{processor=\"batch\"}"), 1);
+	assert_line(text, "test_held_items{processor=\"batch\"} 7");
+	assert_line(text, "test_held_items{processor=\"batch/2\"} 4");
+	free(text);
+	gc_metrics_gauge_remove(b);
+	text = render(GC_EXPOSITION_PROMETHEUS);
+	assert_line(text, "test_held_items{processor=\"batch\"} 3");
+	free(text);
+	gc_metrics_gauge_remove(a);
+	gc_metrics_gauge_remove(c);
+}
+
 /* le is inclusive: a value equal to a bound counts in that bound's bucket;
  * buckets are cumulative, +Inf holds every observation and equals _count. */
 static void test_histogram_buckets(void **state)
@@ -486,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_openmetrics),
 		cmocka_unit_test(test_gauge_remove_waits_for_scrape),
 		cmocka_unit_test(test_credential_headers),
+		cmocka_unit_test(test_same_gauge_twice_is_one_series),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
