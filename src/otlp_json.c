@@ -603,6 +603,17 @@ static json_t *text_value(const char *text, size_t len)
 	return v;
 }
 
+/* A double as proto3 JSON writes it: a number, or the strings "NaN",
+ * "Infinity" and "-Infinity", which JSON numbers cannot hold. */
+static json_t *real_value(double d)
+{
+	if (isnan(d))
+		return json_string("NaN");
+	if (isinf(d))
+		return json_string(d > 0 ? "Infinity" : "-Infinity");
+	return json_real(d);
+}
+
 static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 {
 	char buf[32];
@@ -641,9 +652,9 @@ static json_t *encode_value(const ProtobufCFieldDescriptor *f, const void *p)
 		snprintf(buf, sizeof(buf), "%" PRIu64, *(const uint64_t *)p);
 		return json_string(buf);
 	case PROTOBUF_C_TYPE_DOUBLE:
-		return json_real(*(const double *)p);
+		return real_value(*(const double *)p);
 	case PROTOBUF_C_TYPE_FLOAT:
-		return json_real(*(const float *)p);
+		return real_value(*(const float *)p);
 	}
 	return NULL;
 }
